@@ -1,0 +1,37 @@
+"""casesys: case coordination for IP enforcement in Heilongjiang."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from casesys.config import DEFAULTS, REPO_ROOT, from_environment
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from ``CASESYS_*`` variables, or from ``config`` alone (tests)."""
+    app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), instance_path=str(REPO_ROOT / "instance"))
+    app.config.update(DEFAULTS)
+    app.config.update(from_environment() if config is None else config)
+
+    from casesys.core import db as core_db
+    from casesys.core import web
+    from casesys.core.i18n import select_locale
+    from casesys.extensions import babel, csrf, db, login_manager, migrate
+
+    core_db.install_connection_hooks()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(REPO_ROOT / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    web.init_app(app)
+
+    from casesys import admin, api, auth, cases, cli, templating
+
+    auth.init_app(app)
+    cases.init_app(app)
+    admin.init_app(app)
+    api.init_app(app)
+    templating.init_app(app)
+    cli.init_app(app)
+    return app

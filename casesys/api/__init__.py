@@ -1,0 +1,11 @@
+"""JSON API under /api/v1 for other agencies' systems (bearer tokens, stable field names)."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from casesys.api.views import bp
+    from casesys.extensions import csrf
+
+    csrf.exempt(bp)  # bearer tokens, not cookies: no cross-site request can carry one
+    app.register_blueprint(bp)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import base64
+
+from flask import Blueprint, g, jsonify, request, url_for
+from flask_babel import gettext as _
+from pydantic import BaseModel, ValidationError
+
+from casesys.api.openapi import build_document, operation
+from casesys.api.schemas import CaseDetailOut, CaseListOut, CaseOut
+from casesys.auth.permissions import Permission
+from casesys.cases import services
+from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
+from casesys.core.errors import InvalidInput
+from casesys.core.guards import api_error, api_require
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PAGE = 200
+
+
+def _json(model: BaseModel, status: int = 200):
+    response = jsonify(model.model_dump(mode="json"))
+    response.status_code = status
+    return response
+
+
+def _parse(model: type[BaseModel], data):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(_("The request has invalid fields."), pydantic_field_errors(exc)) from None
+
+
+def _cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(str(case_id).encode()).decode().rstrip("=")
+
+
+def _after_id(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if value.isdigit():
+            return int(value)
+    except ValueError:
+        pass
+    raise InvalidInput(_("The cursor is not valid."), {"cursor": "use next_cursor from a previous page"})
+
+
+@bp.route("/cases", methods=["POST"])
+@api_require(Permission.REGISTER_CASES)
+@operation(method="POST", path="/cases", summary="Register a case", request=CaseIn, response=CaseOut,
+           status=201, errors=(400, 401, 403, 409, 422))
+def register_case():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "bad_json", _("The body must be a JSON object (Content-Type: application/json)."))
+    case = services.register_case(g.api_user, _parse(CaseIn, body))
+    response = _json(CaseOut.of(case), 201)
+    response.headers["Location"] = url_for("api.get_case", case_id=case.id)
+    return response
+
+
+@bp.route("/cases", methods=["GET"])
+@api_require(Permission.VIEW_CASES)
+@operation(method="GET", path="/cases", summary="List the cases the caller may see, newest first",
+           query=CaseFilters, response=CaseListOut, errors=(401, 403, 422),
+           extra_query={"cursor": "next_cursor of the previous page", "limit": f"1–{MAX_PAGE}, default 50"})
+def list_cases():
+    args = request.args.to_dict()
+    cursor, limit_text = args.pop("cursor", None), args.pop("limit", "50")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        raise InvalidInput(_("The limit is not valid."), {"limit": f"a whole number from 1 to {MAX_PAGE}"})
+    limit = int(limit_text)
+    filters = _parse(CaseFilters, args)
+    cases = services.search_cases(g.api_user, filters, after_id=_after_id(cursor), limit=limit + 1)
+    page = cases[:limit]
+    return _json(CaseListOut(items=[CaseOut.of(c) for c in page],
+                             next_cursor=_cursor(page[-1].id) if len(cases) > limit else None))
+
+
+@bp.route("/cases/<int:case_id>", methods=["GET"])
+@api_require(Permission.VIEW_CASES)
+@operation(method="GET", path="/cases/{case_id}", summary="Read one case with its history",
+           response=CaseDetailOut, path_params=("case_id",), errors=(401, 403, 404))
+def get_case(case_id: int):
+    return _json(CaseDetailOut.of(services.get_case_for(g.api_user, case_id)))
+
+
+@bp.route("/openapi.json")
+@api_require(Permission.SIGNED_IN)
+def openapi():
+    return jsonify(build_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0]))

@@ -1,0 +1,38 @@
+"""Roles and what each may do (DOMAIN §1). Object-level scope lives with the objects."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from casesys.core.i18n import N_
+
+ROLES: dict[str, str] = {
+    "officer": N_("Enforcement officer"),
+    "agency_head": N_("Agency head"),
+    "mediator": N_("Mediator"),
+    "supervisor": N_("Supervisor"),
+    "admin": N_("Administrator"),
+}
+
+
+class Permission(StrEnum):
+    SIGNED_IN = "signed_in"
+    VIEW_CASES = "view_cases"
+    REGISTER_CASES = "register_cases"
+    MANAGE_USERS = "manage_users"
+
+
+ROLE_PERMISSIONS: dict[str, set[Permission]] = {
+    "officer": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
+    "agency_head": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
+    "mediator": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
+    "supervisor": {Permission.VIEW_CASES},
+    "admin": {Permission.MANAGE_USERS},  # users, agencies, calendar; not case content
+}
+
+
+def permissions_for(roles: set[str]) -> set[Permission]:
+    granted = {Permission.SIGNED_IN}
+    for role in roles:
+        granted |= ROLE_PERMISSIONS.get(role, set())
+    return granted

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
+
+from casesys.agencies.models import Agency, Region
+from casesys.auth.models import User
+from casesys.cases.catalog import IP_TYPES, PARTY_KINDS, PARTY_ROLES, SOURCES
+from casesys.core.types import UTCDateTime, utcnow
+from casesys.extensions import db
+
+
+def _enum(values, name: str, length: int = 30):
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=length)
+
+
+class Case(db.Model):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "number_year", "number_seq", name="uq_cases_agency_year_seq"),
+        CheckConstraint("number_seq > 0", name="number_seq_positive"),
+        CheckConstraint("amount_involved_fen IS NULL OR amount_involved_fen >= 0",
+                        name="amount_not_negative"),
+        Index("ix_cases_agency_id_id", "agency_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    number_year: Mapped[int]
+    number_seq: Mapped[int]
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    workflow: Mapped[str] = mapped_column(String(40))
+    workflow_version: Mapped[int] = mapped_column(default=1)
+    state: Mapped[str] = mapped_column(String(40), index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    title: Mapped[str] = mapped_column(String(200))
+    ip_type: Mapped[str] = mapped_column(_enum(IP_TYPES, "ip_type"), index=True)
+    source: Mapped[str] = mapped_column(_enum(SOURCES, "case_source"))
+    region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
+    received_on: Mapped[date] = mapped_column(index=True)
+    # Money is kept in fen (分) as an integer: exact on SQLite and PostgreSQL alike.
+    amount_involved_fen: Mapped[int | None] = mapped_column(BigInteger)
+    is_confidential: Mapped[bool] = mapped_column(default=False)
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
+    region: Mapped[Region] = relationship(lazy="joined", innerjoin=True)
+    assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    parties: Mapped[list[Party]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Party.id"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+
+    # Optimistic locking: every UPDATE checks and bumps the version.
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def amount_involved(self) -> Decimal | None:
+        if self.amount_involved_fen is None:
+            return None
+        return Decimal(self.amount_involved_fen) / 100
+
+    @amount_involved.setter
+    def amount_involved(self, value: Decimal | None) -> None:
+        self.amount_involved_fen = None if value is None else int((value * 100).to_integral_exact())
+
+
+class Party(db.Model):
+    __tablename__ = "parties"
+    __table_args__ = (
+        CheckConstraint("kind = 'organisation' OR uscc IS NULL", name="uscc_only_for_organisations"),
+        CheckConstraint("kind = 'person' OR id_number IS NULL", name="id_number_only_for_persons"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(_enum(PARTY_ROLES, "party_role"))
+    kind: Mapped[str] = mapped_column(_enum(PARTY_KINDS, "party_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    # 统一社会信用代码: the key that finds the same respondent across agencies.
+    uscc: Mapped[str | None] = mapped_column(String(18), index=True)
+    id_number: Mapped[str | None] = mapped_column(String(18))
+
+    case: Mapped[Case] = relationship(back_populates="parties")
+
+
+class CaseEvent(db.Model):
+    """One line of a case's history: who did what, when, and with which data."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    from_state: Mapped[str | None] = mapped_column(String(40))
+    to_state: Mapped[str | None] = mapped_column(String(40))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    effective_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+    agency: Mapped[Agency | None] = relationship()
+
+
+class CaseNumberCounter(db.Model):
+    """The last number issued per agency and year; incremented inside the registering
+    transaction, so a rolled-back registration leaves no gap."""
+
+    __tablename__ = "case_number_counters"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(default=0)

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from casesys.agencies.models import Region
+from casesys.auth.permissions import Permission
+from casesys.cases import services
+from casesys.cases.catalog import CONFIDENTIAL_BY_DEFAULT, IP_TYPES, state_labels
+from casesys.cases.forms import CaseFilterForm, CaseForm, _choices
+from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
+from casesys.core.errors import DomainError
+from casesys.core.guards import require
+from casesys.extensions import db
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.route("/")
+@require(Permission.VIEW_CASES)
+def index():
+    form = CaseFilterForm(request.args)
+    form.state.choices = _choices(state_labels(), blank=_("Any state"))
+    form.ip_type.choices = _choices(IP_TYPES, blank=_("Any IP type"))
+    cases, after, filter_error = [], None, None
+    page_size = current_app.config["CASESYS_PAGE_SIZE"]
+    if form.validate():
+        try:
+            filters = CaseFilters(**{k: v for k, v in form.data.items() if v not in (None, "")})
+        except ValidationError as exc:
+            filter_error = "; ".join(pydantic_field_errors(exc).values())
+        else:
+            after = request.args.get("after", type=int)
+            cases = services.search_cases(current_user, filters, after_id=after, limit=page_size + 1)
+    more = len(cases) > page_size
+    cases = cases[:page_size]
+    args = {k: v for k, v in request.args.items() if k != "after"}
+    next_args = {**args, "after": cases[-1].id} if more else None
+    return render_template("cases/index.html", form=form, cases=cases, next_args=next_args,
+                           first_args=args if after is not None else None, filter_error=filter_error)
+
+
+def _region_choices(agency) -> list[tuple[str, str]]:
+    regions = db.session.scalars(
+        select(Region).where(Region.path.startswith(agency.region.path)).order_by(Region.path)
+    )
+    locale = str(get_locale())
+    return [(r.code, f"{r.name(locale)} ({r.code})") for r in regions]
+
+
+def _party_from(subform, role: str) -> dict | None:
+    data = subform.data
+    if not (data.get("party_name") or "").strip():
+        return None
+    return {"role": role, "kind": data["kind"], "name": data["party_name"],
+            "uscc": data.get("uscc") or None, "id_number": data.get("id_number") or None}
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.REGISTER_CASES)
+def new():
+    form = CaseForm()
+    form.fill_choices(_region_choices(current_user.agency))
+    if request.method == "GET":
+        form.region.data = current_user.agency.region_code
+        form.respondent.kind.data = "organisation"
+    if form.validate_on_submit():
+        party_forms, parties = [], []
+        for subform, role in ((form.complainant, "complainant"), (form.respondent, "respondent")):
+            if (party := _party_from(subform, role)) is not None:
+                party_forms.append(subform)
+                parties.append(party)
+        confidential = True if form.ip_type.data in CONFIDENTIAL_BY_DEFAULT else form.confidential.data
+        try:
+            data = CaseIn(workflow="admin_enforcement", title=form.title.data, ip_type=form.ip_type.data,
+                          source=form.source.data, region=form.region.data,
+                          received_on=form.received_on.data, amount_involved=form.amount_involved.data,
+                          confidential=confidential, parties=parties)
+            case = services.register_case(current_user, data)
+        except ValidationError as exc:
+            _attach_errors(form, party_forms, pydantic_field_errors(exc))
+        except DomainError as exc:
+            _attach_errors(form, party_forms, exc.fields or {"": exc.message})
+        else:
+            flash(_("Case %(number)s registered.", number=case.number), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/new.html", form=form)
+
+
+def _attach_errors(form, party_forms, fields: dict[str, str]) -> None:
+    """Put service and schema errors beside the inputs they concern."""
+    for path, message in fields.items():
+        head, _sep, rest = path.partition(".")
+        if head == "parties":
+            index, _sep, attr = rest.partition(".")
+            if index.isdigit() and int(index) < len(party_forms):
+                subform = party_forms[int(index)].form
+                target = subform._fields.get("party_name" if attr in ("name", "") else attr,
+                                             subform.party_name)
+                target.errors = [*target.errors, message]
+                continue
+        field = getattr(form, head, None) if head else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message if not head else f"{head}: {message}")
+    if not any(f.errors for f in form) and not form.form_errors:
+        form.form_errors.append(_("The case could not be registered."))
+
+
+@bp.route("/<int:case_id>")
+@require(Permission.VIEW_CASES)
+def show(case_id: int):
+    case = services.get_case_for(current_user, case_id)
+    return render_template("cases/show.html", case=case)

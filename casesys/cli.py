@@ -1,0 +1,114 @@
+"""``flask`` commands. Each runs as one unit of work: it commits at the end or not at all."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from casesys.core.errors import DomainError
+from casesys.extensions import db
+
+seed = AppGroup("seed", help="Load reference and demo data (safe to run again).")
+users = AppGroup("users", help="Manage user accounts.")
+audit_cli = AppGroup("audit", help="Check the audit trail.")
+
+
+def _fail(exc: DomainError) -> None:
+    db.session.rollback()
+    details = "".join(f"\n  {name}: {message}" for name, message in exc.fields.items())
+    raise click.ClickException(f"{exc.message}{details}")
+
+
+@seed.command("reference")
+def seed_reference_command():
+    """Regions of Heilongjiang and one agency of each kind per region."""
+    from casesys.agencies.reference import seed_reference
+
+    created = seed_reference()
+    db.session.commit()
+    click.echo(f"reference data: {created['regions']} regions and {created['agencies']} agencies added")
+
+
+@seed.command("demo")
+def seed_demo_command():
+    """Demo accounts for every role and a few sample cases (needs the reference data)."""
+    from casesys.agencies.models import Agency
+    from casesys.demo.seed import DEMO_PASSWORD, seed_demo
+
+    if not db.session.scalar(select(func.count()).select_from(Agency)):
+        raise click.ClickException("no agencies yet: run `flask seed reference` first")
+    try:
+        created = seed_demo()
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"demo data: {created['users']} users and {created['cases']} cases added "
+               f"(demo password: {DEMO_PASSWORD})")
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--agency", "agency_code", required=True, help="agency code, e.g. 230100-market_regulation")
+@click.option("--role", "roles", required=True, multiple=True, help="officer, agency_head, mediator, "
+              "supervisor or admin; repeat for several")
+@click.option("--name", "display_name", help="full name shown in the UI")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+def create_user_command(username, agency_code, roles, display_name, password_stdin):
+    """Create a user; the password is prompted for unless --password-stdin is given."""
+    from casesys.auth.services import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(None, username=username, password=password, agency_code=agency_code,
+                           roles=set(roles), display_name=display_name)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f"created {user.username} at {user.agency.code} with roles {', '.join(sorted(user.roles))}")
+
+
+@users.command("token")
+@click.argument("username")
+def token_command(username):
+    """Print a new API token for USERNAME (only its hash is stored; it cannot be shown again)."""
+    from casesys.auth.models import User
+    from casesys.auth.services import issue_api_token
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no user named {username!r}")
+    if not user.is_active:
+        raise click.ClickException(f"{username} is deactivated")
+    token = issue_api_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@audit_cli.command("verify")
+def audit_verify_command():
+    """Recompute the audit hash chain and report the first broken link."""
+    from casesys.audit.models import AuditEntry
+    from casesys.audit.services import ChainBreak, verify_chain
+
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    checked = 0
+    with click.progressbar(length=total, label="verifying audit log", file=sys.stderr) as bar:
+        for item in verify_chain():
+            if isinstance(item, ChainBreak):
+                raise click.ClickException(f"audit chain broken at entry {item.entry_id}: {item.reason} "
+                                           f"({checked} entries before it are intact)")
+            checked += 1
+            bar.update(1)
+    click.echo(f"audit chain intact: {checked} entries")
+
+
+def init_app(app: Flask) -> None:
+    for group in (seed, users, audit_cli):
+        app.cli.add_command(group)

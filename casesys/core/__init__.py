@@ -1,0 +1,1 @@
+"""What every feature shares: column types, time, guards, errors, the unit of work."""

@@ -1,0 +1,84 @@
+"""Request-wide behaviour: one unit of work, security headers, error pages."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from casesys.core.errors import DomainError
+from casesys.core.guards import api_error
+from casesys.extensions import db
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+
+def _commit_or_roll_back(response):
+    """The one place a request's work is committed: on success, or not at all."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static":
+        headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _http_error(exc: HTTPException):
+    db.session.rollback()
+    if _wants_json():
+        code = (exc.name or "error").lower().replace(" ", "_")
+        return api_error(exc.code or 500, code, exc.description or exc.name)
+    return render_template("errors/error.html", status=exc.code, title=exc.name,
+                           message=exc.description), exc.code
+
+
+def _csrf_error(exc: CSRFError):
+    db.session.rollback()
+    message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
+    if _wants_json():
+        return api_error(400, "csrf", message)
+    return render_template("errors/error.html", status=400, title=_("Form expired"), message=message), 400
+
+
+def _domain_error(exc: DomainError):
+    db.session.rollback()
+    if _wants_json():
+        return api_error(exc.status, exc.code, exc.message, exc.fields)
+    return render_template("errors/error.html", status=exc.status, title=exc.code,
+                           message=exc.message), exc.status
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_commit_or_roll_back)
+    app.after_request(_security_headers)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DomainError, _domain_error)

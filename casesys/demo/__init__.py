@@ -1,0 +1,1 @@
+"""Demo accounts and sample cases for a local installation."""

@@ -1,0 +1,53 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+VENV    := .venv
+BIN     := $(VENV)/bin
+FLASK   := $(BIN)/flask --app wsgi
+PYBABEL := $(BIN)/pybabel
+CATALOG := casesys/translations
+DEV_ENV := CASESYS_ENV=development
+
+.PHONY: install run test test-sqlite test-postgres lint translations
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+## Migrate the SQLite database under instance/, load reference and demo data, serve on :5000.
+run: install
+	mkdir -p instance
+	$(DEV_ENV) $(FLASK) db upgrade
+	$(DEV_ENV) $(FLASK) seed reference
+	$(DEV_ENV) $(FLASK) seed demo
+	$(DEV_ENV) CASESYS_SCHEDULER_EMBEDDED=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+## The whole suite on SQLite, then on PostgreSQL when CASESYS_TEST_DATABASE_URL is set.
+test: install
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$CASESYS_TEST_DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "CI=true but CASESYS_TEST_DATABASE_URL is not set: the PostgreSQL run cannot be skipped" >&2; exit 1; \
+	else \
+		echo "PostgreSQL run skipped: set CASESYS_TEST_DATABASE_URL (see .ci/run) to run the suite on PostgreSQL too"; \
+	fi
+
+test-sqlite: install
+	@echo "== test suite on SQLite =="
+	env -u CASESYS_TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "== test suite on PostgreSQL ($$CASESYS_TEST_DATABASE_URL) =="
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check casesys tests migrations
+
+## Re-extract UI strings and refresh the catalogue; then translate new entries and run it again to compile.
+translations: install
+	$(PYBABEL) extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o $(CATALOG)/messages.pot .
+	$(PYBABEL) update -i $(CATALOG)/messages.pot -d $(CATALOG) -l zh_Hans_CN --no-fuzzy-matching
+	$(PYBABEL) compile -d $(CATALOG) --statistics

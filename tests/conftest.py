@@ -1,0 +1,148 @@
+"""Fixtures: a database built by running the migrations, on SQLite or PostgreSQL.
+
+SQLite: the migrated database (with reference data) is built once and copied for each test.
+PostgreSQL (``CASESYS_TEST_DATABASE_URL``): built once; each test starts by truncating every
+table except the reference data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from casesys import create_app
+from casesys.config import normalise_database_url
+from casesys.extensions import db
+
+PG_URL = os.environ.get("CASESYS_TEST_DATABASE_URL")
+REFERENCE_TABLES = {"regions", "agencies"}
+PASSWORD = "correct-horse-battery"
+
+
+def is_postgres() -> bool:
+    return bool(PG_URL)
+
+
+def config_for(database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "CASESYS_ENV": "test",
+        "SECRET_KEY": secrets.token_hex(16),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SESSION_COOKIE_SECURE": False,
+        "CASESYS_SCHEDULER_EMBEDDED": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """Run the migrations once and load the reference data; return the database URL."""
+    if PG_URL:
+        engine = create_engine(normalise_database_url(PG_URL))
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = PG_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'casesys.sqlite3'}"
+    app = create_app(config_for(url))
+    with app.app_context():
+        upgrade()
+        from casesys.agencies.reference import seed_reference
+
+        seed_reference()
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if PG_URL:
+        engine = create_engine(normalise_database_url(PG_URL))
+        tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    template = migrated_database.removeprefix("sqlite:///")
+    copy = tmp_path / "casesys.sqlite3"
+    shutil.copyfile(template, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(config_for(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a committed user: make_user("name", "230100-market_regulation", "officer")."""
+    from casesys.auth.services import create_user
+
+    def make(username, agency_code="230100-market_regulation", *roles, password=PASSWORD):
+        user = create_user(None, username=username, password=password, agency_code=agency_code,
+                           roles=set(roles or ("officer",)))
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client, path="/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client, username, password=PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """A test client signed in as a new user: signed_in("u", agency, *roles) -> client."""
+
+    def sign_in(username, agency_code="230100-market_regulation", *roles):
+        make_user(username, agency_code, *roles)
+        response = login(client, username)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def api_token(app):
+    from casesys.auth.services import issue_api_token
+
+    def issue(user) -> dict:
+        token = issue_api_token(user)
+        db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return issue

@@ -13,6 +13,7 @@ import secrets
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 
@@ -78,9 +79,23 @@ def database_url(migrated_database, tmp_path):
     return f"sqlite:///{copy}"
 
 
+class RequestClient(FlaskClient):
+    """Each request runs in its own app context, as it would in a server.
+
+    The test's own session is rolled back first, so it holds no SQLite lock and rereads
+    fresh rows afterwards; tests commit what they set up.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.rollback()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(config_for(database_url))
+    app.test_client_class = RequestClient
     with app.app_context():
         yield app
         db.session.remove()

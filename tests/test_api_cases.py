@@ -43,10 +43,12 @@ def test_amount_is_exact(client, officer_headers):
     assert db.session.get(Case, response.json["id"]).amount_involved_fen == 250000000001
 
 
-def test_trade_secrets_are_confidential_by_default(client, officer_headers):
-    payload = case_payload(ip_type="trade_secret")
-    del payload["confidential"]
+def test_trade_secrets_are_always_confidential(client, officer_headers):
+    payload = case_payload(ip_type="trade_secret", confidential=False)
     assert client.post("/api/v1/cases", json=payload, headers=officer_headers).json["confidential"] is True
+    payload = case_payload(ip_type="trademark")
+    del payload["confidential"]
+    assert client.post("/api/v1/cases", json=payload, headers=officer_headers).json["confidential"] is False
 
 
 def test_no_token_is_401(client):

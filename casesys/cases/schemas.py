@@ -61,7 +61,7 @@ class CaseIn(_Input):
     received_on: date
     amount_involved: Decimal | None = Field(default=None, ge=0, max_digits=16, decimal_places=2,
                                             description="yuan, exact decimal")
-    confidential: bool | None = Field(default=None, description="defaults to true for trade secrets")
+    confidential: bool | None = Field(default=None, description="always true for trade secrets")
     agency: str | None = Field(default=None, max_length=60, description="agency code; defaults to the caller's")
     parties: list[PartyIn] = Field(min_length=1, max_length=50)
 

@@ -63,9 +63,8 @@ def register_case(actor, data: CaseIn) -> Case:
 
     year = today_in_china().year
     seq, number = next_case_number(agency, year)
-    confidential = data.confidential
-    if confidential is None:
-        confidential = data.ip_type in CONFIDENTIAL_BY_DEFAULT
+    # Trade secrets are always confidential; anything else may be marked so.
+    confidential = bool(data.confidential) or data.ip_type in CONFIDENTIAL_BY_DEFAULT
     case = Case(
         number=number, number_year=year, number_seq=seq, agency=agency,
         workflow=data.workflow, workflow_version=1, state=workflow["initial_state"],

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from casesys.agencies.models import Region
 from casesys.auth.permissions import Permission
 from casesys.cases import services
-from casesys.cases.catalog import CONFIDENTIAL_BY_DEFAULT, IP_TYPES, state_labels
+from casesys.cases.catalog import IP_TYPES, state_labels
 from casesys.cases.forms import CaseFilterForm, CaseForm, _choices
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
@@ -74,12 +74,11 @@ def new():
             if (party := _party_from(subform, role)) is not None:
                 party_forms.append(subform)
                 parties.append(party)
-        confidential = True if form.ip_type.data in CONFIDENTIAL_BY_DEFAULT else form.confidential.data
         try:
             data = CaseIn(workflow="admin_enforcement", title=form.title.data, ip_type=form.ip_type.data,
                           source=form.source.data, region=form.region.data,
                           received_on=form.received_on.data, amount_involved=form.amount_involved.data,
-                          confidential=confidential, parties=parties)
+                          confidential=form.confidential.data, parties=parties)
             case = services.register_case(current_user, data)
         except ValidationError as exc:
             _attach_errors(form, party_forms, pydantic_field_errors(exc))

@@ -34,4 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    # CASESYS_SCHEDULER_EMBEDDED (set by `make run`) is where the reminder scheduler will be
+    # started inside the development server; gunicorn workers never set it.
     return app

@@ -35,7 +35,7 @@ def test_admin_creates_a_user_who_can_sign_in(app, signed_in):
     duplicate = admin.post("/admin/users/new", data={
         "csrf_token": token, "username": "hrb.new", "display_name": "x", "agency": "230100-market_regulation",
         "roles": ["officer"], "password": "initial-password-1"})
-    assert duplicate.status_code == 200 and "already exists" in duplicate.get_data(as_text=True)
+    assert duplicate.status_code == 200 and "已存在" in duplicate.get_data(as_text=True)
 
 
 def test_deactivating_ends_sessions_and_tokens(app, signed_in, make_user, api_token):

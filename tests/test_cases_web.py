@@ -58,9 +58,9 @@ def test_officer_registers_finds_and_opens_a_case(signed_in):
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
-        ({"complainant-uscc": "91350100M000100Y44"}, "check character"),
+        ({"complainant-uscc": "91350100M000100Y44"}, "校验"),
         ({"title": ""}, ""),
-        ({"received_on": (date.today() + timedelta(days=5)).isoformat()}, "future"),
+        ({"received_on": (date.today() + timedelta(days=5)).isoformat()}, "未来"),
         ({"amount_involved": "-3"}, ""),
         ({"region": "230200"}, ""),
     ],
@@ -78,7 +78,7 @@ def test_bad_filters_show_an_error_not_a_500(signed_in):
     client = signed_in("hrb.o", "230100-market_regulation", "officer")
     assert client.get("/cases/?received_from=not-a-date").status_code == 200
     page = client.get("/cases/?received_from=2026-05-01&received_to=2026-01-01").get_data(as_text=True)
-    assert "received_from is after received_to" in page
+    assert "开始日期晚于结束日期" in page
 
 
 def _register(client_headers_pair, **overrides) -> int:

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from casesys.agencies.models import Agency, Region
 from casesys.admin.forms import ResetPasswordForm, UserForm
+from casesys.agencies.models import Agency, Region
 from casesys.auth import services
 from casesys.auth.models import User
 from casesys.auth.permissions import ROLES, Permission

@@ -44,7 +44,7 @@ def _after_id(cursor: str | None) -> int | None:
             return int(value)
     except ValueError:
         pass
-    raise InvalidInput(_("The cursor is not valid."), {"cursor": "use next_cursor from a previous page"})
+    raise InvalidInput(_("The cursor is not valid."), {"cursor": _("use next_cursor from a previous page")})
 
 
 @bp.route("/cases", methods=["POST"])
@@ -70,7 +70,7 @@ def list_cases():
     args = request.args.to_dict()
     cursor, limit_text = args.pop("cursor", None), args.pop("limit", "50")
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
-        raise InvalidInput(_("The limit is not valid."), {"limit": f"a whole number from 1 to {MAX_PAGE}"})
+        raise InvalidInput(_("The limit is not valid."), {"limit": _("a whole number from 1 to %(max)d", max=MAX_PAGE)})
     limit = int(limit_text)
     filters = _parse(CaseFilters, args)
     cases = services.search_cases(g.api_user, filters, after_id=_after_id(cursor), limit=limit + 1)

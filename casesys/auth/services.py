@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from casesys import audit
@@ -38,8 +39,8 @@ def password_matches(user: User, password: str) -> bool:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput("The password is too short.",
-                           {"password": f"at least {MIN_PASSWORD_LENGTH} characters"})
+        raise InvalidInput(_("The password is too short."),
+                           {"password": _("at least %(n)d characters", n=MIN_PASSWORD_LENGTH)})
 
 
 @dataclass
@@ -140,17 +141,18 @@ def user_for_token(token: str) -> User | None:
 def _validate_account(username: str, roles: set[str], agency_code: str) -> Agency:
     fields = {}
     if not re.match(USERNAME_PATTERN, username):
-        fields["username"] = "3–64 lower-case letters, digits, '.', '_' or '-'"
+        fields["username"] = _("3–64 lower-case letters, digits, '.', '_' or '-'")
     unknown = roles - set(ROLES)
     if unknown:
-        fields["roles"] = f"unknown role(s): {', '.join(sorted(unknown))}; choose from {', '.join(ROLES)}"
+        fields["roles"] = _("unknown role(s): %(roles)s; choose from %(choices)s",
+                             roles=", ".join(sorted(unknown)), choices=", ".join(ROLES))
     if not roles:
-        fields["roles"] = "at least one role"
+        fields["roles"] = _("at least one role")
     agency = db.session.scalar(select(Agency).where(Agency.code == agency_code))
     if agency is None:
-        fields["agency"] = f"no agency has the code {agency_code}"
+        fields["agency"] = _("no agency has the code %(code)s", code=agency_code)
     if fields:
-        raise InvalidInput("The account details are not valid.", fields)
+        raise InvalidInput(_("The account details are not valid."), fields)
     return agency
 
 
@@ -160,7 +162,7 @@ def create_user(actor: User | None, *, username: str, password: str, agency_code
     agency = _validate_account(username, roles, agency_code)
     check_password_strength(password)
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict("That user name is taken.", {"username": f"{username} already exists"})
+        raise Conflict(_("That user name is taken."), {"username": _("%(name)s already exists", name=username)})
     user = User(username=username, display_name=display_name or username, email=email or None,
                 password_hash=hash_password(password), agency=agency)
     user.set_roles(roles)
@@ -175,8 +177,8 @@ def update_user(actor: User, user: User, *, agency_code: str, roles: set[str], d
                 email: str | None, is_active: bool) -> User:
     agency = _validate_account(user.username, roles, agency_code)
     if user.id == actor.id and (not is_active or "admin" not in roles):
-        raise InvalidInput("You cannot remove your own administrator access.",
-                           {"roles": "keep the admin role and the account active for yourself"})
+        raise InvalidInput(_("You cannot remove your own administrator access."),
+                           {"roles": _("keep the admin role and the account active for yourself")})
     before = {"agency": user.agency.code, "roles": sorted(user.roles), "is_active": user.is_active}
     user.agency = agency
     user.set_roles(roles)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 # GB 32100-2015 统一社会信用代码: 18 characters from this 31-character alphabet (no I, O, Z, S, V).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -19,19 +21,19 @@ def uscc_check_character(first17: str) -> str:
 def uscc_problem(code: str) -> str | None:
     """Return why ``code`` is not a valid USCC, or None if it is."""
     if len(code) != 18:
-        return "must be 18 characters"
+        return _("must be 18 characters")
     bad = sorted({ch for ch in code if ch not in USCC_ALPHABET})
     if bad:
-        return f"contains characters not allowed in a USCC: {''.join(bad)}"
+        return _("contains characters not allowed in a USCC: %(chars)s", chars="".join(bad))
     if uscc_check_character(code[:17]) != code[17]:
-        return "check character does not match"
+        return _("check character does not match")
     return None
 
 
 def id_number_problem(number: str) -> str | None:
     if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        return "must be 17 digits followed by a digit or X"
+        return _("must be 17 digits followed by a digit or X")
     total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
     if ID_CHECK[total % 11] != number[17]:
-        return "check digit does not match"
+        return _("check digit does not match")
     return None

@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from casesys.cases.catalog import IP_TYPES, PARTY_KINDS, PARTY_ROLES, SOURCES, WORKFLOWS
@@ -35,7 +36,7 @@ class PartyIn(_Input):
         if not value:
             return None
         if info.data.get("kind") != "organisation":
-            raise ValueError("only organisations have a unified social credit code")
+            raise ValueError(_("only organisations have a unified social credit code"))
         if problem := uscc_problem(value.upper()):
             raise ValueError(problem)
         return value.upper()
@@ -46,7 +47,7 @@ class PartyIn(_Input):
         if not value:
             return None
         if info.data.get("kind") != "person":
-            raise ValueError("only persons have a resident ID number")
+            raise ValueError(_("only persons have a resident ID number"))
         if problem := id_number_problem(value.upper()):
             raise ValueError(problem)
         return value.upper()
@@ -69,9 +70,9 @@ class CaseIn(_Input):
     @classmethod
     def _not_in_future(cls, value: date) -> date:
         if value > today_in_china():
-            raise ValueError("received_on cannot be in the future")
+            raise ValueError(_("the received date cannot be in the future"))
         if value.year < 1990:
-            raise ValueError("received_on is implausibly early")
+            raise ValueError(_("the received date is implausibly early"))
         return value
 
 
@@ -86,7 +87,7 @@ class CaseFilters(_Input):
     @model_validator(mode="after")
     def _range_in_order(self) -> CaseFilters:
         if self.received_from and self.received_to and self.received_from > self.received_to:
-            raise ValueError("received_from is after received_to")
+            raise ValueError(_("the start date is after the end date"))
         return self
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
@@ -43,23 +44,26 @@ def next_case_number(agency: Agency, year: int) -> tuple[int, str]:
 def register_case(actor, data: CaseIn) -> Case:
     """Register a new case in its workflow's initial state, with parties, history and audit."""
     if not actor.can(Permission.REGISTER_CASES) or not actor.roles & REGISTERING_ROLES:
-        raise Forbidden("Your role may not register cases.")
+        raise Forbidden(_("Your role may not register cases."))
     if data.agency and data.agency != actor.agency.code:
         agency = db.session.scalar(select(Agency).where(Agency.code == data.agency))
         if agency is None:
-            raise InvalidInput("Unknown agency.", {"agency": f"no agency has the code {data.agency}"})
-        raise Forbidden("You may register cases only for your own agency.")
+            raise InvalidInput(_("Unknown agency."),
+                               {"agency": _("no agency has the code %(code)s", code=data.agency)})
+        raise Forbidden(_("You may register cases only for your own agency."))
     agency = actor.agency
     workflow = WORKFLOWS[data.workflow]
     if agency.kind not in workflow["agency_kinds"]:
-        raise InvalidInput("This agency cannot open this kind of case.",
-                           {"workflow": f"a {agency.kind} agency cannot register {data.workflow} cases"})
+        raise InvalidInput(_("This agency cannot open this kind of case."),
+                           {"workflow": _("a %(kind)s agency cannot register %(workflow)s cases",
+                                          kind=agency.kind, workflow=data.workflow)})
     region = db.session.get(Region, data.region)
     if region is None:
-        raise InvalidInput("Unknown region.", {"region": f"no region has the code {data.region}"})
+        raise InvalidInput(_("Unknown region."), {"region": _("no region has the code %(code)s", code=data.region)})
     if not region.path.startswith(agency.region.path):
-        raise InvalidInput("The region is outside the agency's area.",
-                           {"region": f"{data.region} is outside the area of {agency.code}"})
+        raise InvalidInput(_("The region is outside the agency's area."),
+                           {"region": _("%(region)s is outside the area of %(agency)s",
+                                        region=data.region, agency=agency.code)})
 
     year = today_in_china().year
     seq, number = next_case_number(agency, year)
@@ -86,7 +90,7 @@ def get_case_for(user, case_id: int) -> Case:
     """The case if ``user`` may see it; otherwise NotFound (never confirm it exists)."""
     case = db.session.get(Case, case_id)
     if case is None or not can_view(user, case):
-        raise NotFound("No such case.")
+        raise NotFound(_("No such case."))
     if case.is_confidential:
         audit.record("case.read_confidential", "case", case.id, user, number=case.number)
     return case

@@ -4,11 +4,11 @@ from wtforms import BooleanField, DateField, DecimalField, Form, FormField, Sele
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from casesys.cases.catalog import IP_TYPES, PARTY_KINDS, SOURCES
+from casesys.core.i18n import label
 
 
-def _choices(mapping, blank=None):
-    from casesys.core.i18n import label
-
+def choices_for(mapping, blank=None):
+    """(key, translated label) pairs for a select, optionally led by a blank 'any' choice."""
     choices = [(key, label(mapping, key)) for key in mapping]
     return [("", blank)] + choices if blank is not None else choices
 
@@ -33,11 +33,11 @@ class CaseForm(FlaskForm):
     respondent = FormField(PartyForm, label=_l("Respondent / suspect"))
 
     def fill_choices(self, regions) -> None:
-        self.ip_type.choices = _choices(IP_TYPES)
-        self.source.choices = _choices(SOURCES)
+        self.ip_type.choices = choices_for(IP_TYPES)
+        self.source.choices = choices_for(SOURCES)
         self.region.choices = regions
         for party in (self.complainant, self.respondent):
-            party.kind.choices = _choices(PARTY_KINDS)
+            party.kind.choices = choices_for(PARTY_KINDS)
 
 
 class CaseFilterForm(FlaskForm):

@@ -18,6 +18,8 @@ from casesys.core.errors import Forbidden, InvalidInput, NotFound
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 
+_UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
 
 def next_case_number(agency: Agency, year: int) -> tuple[int, str]:
     """Take the next number of ``agency``'s series for ``year``.
@@ -26,12 +28,9 @@ def next_case_number(agency: Agency, year: int) -> tuple[int, str]:
     queues concurrent registrations, on SQLite the write lock does; a rollback returns the
     number, so the series has no gaps.
     """
-    dialect = db.session.get_bind().dialect.name
-    insert_fn = postgresql.insert if dialect == "postgresql" else sqlite.insert if dialect == "sqlite" else None
-    values = {"agency_id": agency.id, "year": year, "last_seq": 0}
-    if insert_fn is None:  # pragma: no cover - only PostgreSQL and SQLite are supported
-        raise RuntimeError(f"unsupported database {dialect}")
-    db.session.execute(insert_fn(CaseNumberCounter).values(**values).on_conflict_do_nothing())
+    insert = _UPSERT_INSERTS[db.session.get_bind().dialect.name]
+    db.session.execute(insert(CaseNumberCounter).values(agency_id=agency.id, year=year, last_seq=0)
+                       .on_conflict_do_nothing())
     seq = db.session.execute(
         update(CaseNumberCounter)
         .where(CaseNumberCounter.agency_id == agency.id, CaseNumberCounter.year == year)

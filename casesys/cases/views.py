@@ -11,7 +11,7 @@ from casesys.agencies.models import Region
 from casesys.auth.permissions import Permission
 from casesys.cases import services
 from casesys.cases.catalog import IP_TYPES, state_labels
-from casesys.cases.forms import CaseFilterForm, CaseForm, _choices
+from casesys.cases.forms import CaseFilterForm, CaseForm, choices_for
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
 from casesys.core.guards import require
@@ -24,8 +24,8 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @require(Permission.VIEW_CASES)
 def index():
     form = CaseFilterForm(request.args)
-    form.state.choices = _choices(state_labels(), blank=_("Any state"))
-    form.ip_type.choices = _choices(IP_TYPES, blank=_("Any IP type"))
+    form.state.choices = choices_for(state_labels(), blank=_("Any state"))
+    form.ip_type.choices = choices_for(IP_TYPES, blank=_("Any IP type"))
     cases, after, filter_error = [], None, None
     page_size = current_app.config["CASESYS_PAGE_SIZE"]
     if form.validate():

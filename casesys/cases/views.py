@@ -15,6 +15,7 @@ from casesys.cases.forms import CaseFilterForm, CaseForm, choices_for
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
 from casesys.core.guards import require
+from casesys.core.types import today_in_china
 from casesys.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -67,6 +68,7 @@ def new():
     form.fill_choices(_region_choices(current_user.agency))
     if request.method == "GET":
         form.region.data = current_user.agency.region_code
+        form.received_on.data = today_in_china()
         form.respondent.kind.data = "organisation"
     if form.validate_on_submit():
         party_forms, parties = [], []

@@ -67,6 +67,8 @@ def test_reset_password_clears_a_lockout(app, signed_in, make_user):
     token = csrf_token(admin, f"/admin/users/{target.id}")
     too_short = admin.post(f"/admin/users/{target.id}/password", data={"csrf_token": token, "password": "x"})
     assert too_short.status_code == 422
+    # The account form beside it still shows the stored values, not blanks.
+    assert re.search(r'<input checked[^>]*name="is_active"', too_short.get_data(as_text=True))
     response = admin.post(f"/admin/users/{target.id}/password",
                           data={"csrf_token": token, "password": "brand-new-password"})
     assert response.status_code == 302

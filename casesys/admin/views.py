@@ -39,6 +39,18 @@ def _fill(form: UserForm) -> None:
     form.roles.choices = [(role, label(ROLES, role)) for role in ROLES]
 
 
+def _edit_form(user: User, *, posted: bool) -> UserForm:
+    """The account form of an existing user, with the posted values or the stored ones."""
+    form = UserForm(obj=user) if posted else UserForm(formdata=None, obj=user)
+    del form.password  # passwords change only through the reset form
+    _fill(form)
+    form.username.render_kw = {"readonly": True}
+    if not posted:
+        form.agency.data = user.agency.code
+        form.roles.data = sorted(user.roles)
+    return form
+
+
 def _apply_errors(form, exc: DomainError) -> None:
     for name, message in (exc.fields or {"": exc.message}).items():
         field = getattr(form, name, None)
@@ -87,13 +99,7 @@ def create_user():
 @require(Permission.MANAGE_USERS)
 def edit_user(user_id: int):
     user = _user_in_scope_or_404(user_id)
-    form = UserForm(obj=user)
-    del form.password
-    _fill(form)
-    form.username.render_kw = {"readonly": True}
-    if request.method == "GET":
-        form.agency.data = user.agency.code
-        form.roles.data = sorted(user.roles)
+    form = _edit_form(user, posted=request.method == "POST")
     if form.validate_on_submit():
         try:
             services.update_user(current_user, user, agency_code=form.agency.data, roles=set(form.roles.data),
@@ -116,9 +122,4 @@ def reset_password(user_id: int):
         services.set_password(current_user, user, form.password.data)
         flash(_("The password of %(name)s was reset; their log-ins were ended.", name=user.username), "success")
         return redirect(url_for("admin.edit_user", user_id=user.id))
-    edit_form = UserForm(obj=user)
-    del edit_form.password
-    _fill(edit_form)
-    edit_form.agency.data = user.agency.code
-    edit_form.roles.data = sorted(user.roles)
-    return render_template("admin/user_form.html", form=edit_form, user=user, reset_form=form), 422
+    return render_template("admin/user_form.html", form=_edit_form(user, posted=False), user=user, reset_form=form), 422

@@ -135,6 +135,7 @@ def user_for_token(token: str) -> User | None:
     api_token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(token)))
     if api_token is None or api_token.revoked_at or not api_token.user.is_active:
         return None
+    api_token.last_used_at = utcnow()  # shows administrators which integrations are alive
     return api_token.user
 
 

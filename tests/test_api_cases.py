@@ -110,6 +110,13 @@ def test_invalid_fields_are_422_naming_the_field(client, officer_headers, overri
     assert db.session.query(Case).count() == 0
 
 
+def test_nul_characters_are_refused_before_reaching_the_database(client, officer_headers):
+    response = client.post("/api/v1/cases", json=case_payload(title="a\u0000b"), headers=officer_headers)
+    assert response.status_code == 400 and "NUL" in response.json["error"]["message"]
+    assert client.get("/api/v1/cases?q=a%00b", headers=officer_headers).status_code == 400
+    assert db.session.query(Case).count() == 0
+
+
 def test_registering_for_another_agency_is_403(client, officer_headers):
     response = client.post("/api/v1/cases", json=case_payload(agency="230200-market_regulation"),
                            headers=officer_headers)
@@ -133,6 +140,8 @@ def test_unknown_routes_and_methods_answer_json(client, officer_headers):
     response = client.get("/api/v1/nothing-here", headers=officer_headers)
     assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
     assert client.delete("/api/v1/cases", headers=officer_headers).status_code == 405
+    huge = client.get("/api/v1/cases/" + "9" * 20, headers=officer_headers)
+    assert huge.status_code == 404 and huge.json["error"]["code"] == "not_found"
 
 
 def test_list_filters_and_keyset_pagination(client, officer_headers):
@@ -160,7 +169,8 @@ def test_list_filters_and_keyset_pagination(client, officer_headers):
     assert client.get("/api/v1/cases?state=closed", headers=officer_headers).json["items"] == []
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=abc", "limit=1000", "cursor=%%%", "received_from=x",
+@pytest.mark.parametrize("query", ["limit=0", "limit=abc", "limit=1000", "cursor=%%%", "cursor=OTk5OTk5OTk5OTk5OTk5",
+                                   "received_from=x",
                                    "received_from=2026-05-01&received_to=2026-01-01", "ip_type=perfume"])
 def test_bad_list_parameters_are_422(client, officer_headers, query):
     response = client.get(f"/api/v1/cases?{query}", headers=officer_headers)

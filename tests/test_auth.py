@@ -134,3 +134,10 @@ def test_change_own_password(client, make_user):
     assert client.get("/cases/").status_code == 200  # still signed in on this device
     fresh = client.application.test_client()
     assert login(fresh, "changer", "a-new-long-password").status_code == 302
+
+
+def test_a_nul_character_in_a_form_is_a_clear_400(client, make_user):
+    make_user("nul.user")
+    response = login(client, "nul\x00user")
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True) or "空字符" in response.get_data(as_text=True)

@@ -93,15 +93,19 @@ def harbin(app, client, make_user, api_token):
     return client, api_token(make_user("hrb.reg", "230100-market_regulation", "officer"))
 
 
+def _status_for(app, username: str, url: str) -> int:
+    viewer = app.test_client()
+    login(viewer, username)
+    return viewer.get(url).status_code
+
+
 def test_scope_officer_sees_own_agency_other_agencies_get_404(app, harbin, make_user):
     case_id = _register(harbin)
     make_user("hrb.copyright", "230100-copyright", "officer")
     make_user("qqhr.o", "230200-market_regulation", "officer")
     make_user("hrb.colleague", "230100-market_regulation", "officer")
     for username, status in [("hrb.copyright", 404), ("qqhr.o", 404), ("hrb.colleague", 200)]:
-        other = app.test_client()
-        login(other, username)
-        assert other.get(f"/cases/{case_id}").status_code == status, username
+        assert _status_for(app, username, f"/cases/{case_id}") == status, username
 
 
 def test_scope_supervisors_see_their_region_and_below(app, harbin, make_user):
@@ -111,12 +115,16 @@ def test_scope_supervisors_see_their_region_and_below(app, harbin, make_user):
     make_user("qqhr.sup", "230200-market_regulation", "supervisor")
     make_user("admin", "230000-coordination_office", "admin")
     for username, status in [("prov.sup", 200), ("hrb.sup", 200), ("qqhr.sup", 404)]:
-        viewer = app.test_client()
-        login(viewer, username)
-        assert viewer.get(f"/cases/{case_id}").status_code == status, username
-    admin = app.test_client()
-    login(admin, "admin")
-    assert admin.get(f"/cases/{case_id}").status_code == 403  # administrators do not read case content
+        assert _status_for(app, username, f"/cases/{case_id}") == status, username
+    # Administrators do not read case content.
+    assert _status_for(app, "admin", f"/cases/{case_id}") == 403
+
+
+def test_out_of_range_ids_are_404_not_500(signed_in):
+    client = signed_in("hrb.o", "230100-market_regulation", "officer")
+    huge = "9" * 20
+    assert client.get(f"/cases/{huge}").status_code == 404
+    assert client.get(f"/cases/?after={huge}").status_code == 200
 
 
 def test_confidential_cases_assigned_officer_heads_and_supervisors_only_and_reads_are_logged(

@@ -13,6 +13,7 @@ from casesys.cases import services
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import api_error, api_require
+from casesys.core.types import parse_row_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PAGE = 200
@@ -39,11 +40,11 @@ def _after_id(cursor: str | None) -> int | None:
     if not cursor:
         return None
     try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if value.isdigit():
-            return int(value)
+        after_id = parse_row_id(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
     except ValueError:
-        pass
+        after_id = None
+    if after_id is not None:
+        return after_id
     raise InvalidInput(_("The cursor is not valid."), {"cursor": _("use next_cursor from a previous page")})
 
 

@@ -15,7 +15,7 @@ from casesys.cases.forms import CaseFilterForm, CaseForm, choices_for
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
 from casesys.core.guards import require
-from casesys.core.types import today_in_china
+from casesys.core.types import parse_row_id, today_in_china
 from casesys.extensions import db
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -35,7 +35,7 @@ def index():
         except ValidationError as exc:
             filter_error = "; ".join(pydantic_field_errors(exc).values())
         else:
-            after = request.args.get("after", type=int)
+            after = parse_row_id(request.args.get("after"))
             cases = services.search_cases(current_user, filters, after_id=after, limit=page_size + 1)
     more = len(cases) > page_size
     cases = cases[:page_size]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from itertools import chain
+
+from flask import Flask, abort, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from casesys.core.errors import DomainError
 from casesys.core.guards import api_error
+from casesys.core.types import MAX_ROW_ID
 from casesys.extensions import db
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -21,6 +25,21 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route: an id beyond the column's range is a 404, not a database error."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
+        super().__init__(url_map, fixed_digits, min, max, signed)
+
+
+def _refuse_nul_characters():
+    """PostgreSQL text cannot hold NUL: refuse it at the door rather than fail in the database."""
+    values = chain.from_iterable(chain(request.args.listvalues(), request.form.listvalues()))
+    if any("\x00" in value for value in values) or (
+            request.is_json and "\\u0000" in request.get_data(as_text=True)):
+        abort(400, description=_("The request contains a NUL character, which no field accepts."))
 
 
 def _commit_or_roll_back(response):
@@ -56,8 +75,7 @@ def _http_error(exc: HTTPException):
     if _wants_json():
         code = (exc.name or "error").lower().replace(" ", "_")
         return api_error(exc.code or 500, code, exc.description or exc.name)
-    return render_template("errors/error.html", status=exc.code, title=exc.name,
-                           message=exc.description), exc.code
+    return render_template("errors/error.html", status=exc.code, message=exc.description), exc.code
 
 
 def _csrf_error(exc: CSRFError):
@@ -65,18 +83,19 @@ def _csrf_error(exc: CSRFError):
     message = _("The form expired or was sent from elsewhere. Reload the page and try again.")
     if _wants_json():
         return api_error(400, "csrf", message)
-    return render_template("errors/error.html", status=400, title=_("Form expired"), message=message), 400
+    return render_template("errors/error.html", status=400, message=message), 400
 
 
 def _domain_error(exc: DomainError):
     db.session.rollback()
     if _wants_json():
         return api_error(exc.status, exc.code, exc.message, exc.fields)
-    return render_template("errors/error.html", status=exc.status, title=exc.code,
-                           message=exc.message), exc.status
+    return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter
+    app.before_request(_refuse_nul_characters)
     app.after_request(_commit_or_roll_back)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)

@@ -26,9 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
 
-    from casesys import admin, api, auth, cases, cli, templating
+    from casesys import admin, api, auth, cases, cli, templating, workflows
 
     auth.init_app(app)
+    workflows.init_app(app)
     cases.init_app(app)
     admin.init_app(app)
     api.init_app(app)

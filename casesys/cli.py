@@ -30,7 +30,8 @@ def seed_reference_command():
 
     created = seed_reference()
     db.session.commit()
-    click.echo(f"reference data: {created['regions']} regions and {created['agencies']} agencies added")
+    click.echo(f"reference data: {created['regions']} regions, {created['agencies']} agencies and "
+               f"{created['calendar days']} calendar days added")
 
 
 @seed.command("demo")

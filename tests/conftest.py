@@ -22,7 +22,7 @@ from casesys.config import normalise_database_url
 from casesys.extensions import db
 
 PG_URL = os.environ.get("CASESYS_TEST_DATABASE_URL")
-REFERENCE_TABLES = {"regions", "agencies"}
+REFERENCE_TABLES = {"regions", "agencies", "calendar_days", "calendar_years"}
 PASSWORD = "correct-horse-battery"
 
 

@@ -51,7 +51,9 @@ def _agency_names(kind: str, region_zh: str, region_en: str, is_province: bool) 
 
 
 def seed_reference() -> dict[str, int]:
-    """Insert missing regions and agencies; existing rows are left as they are."""
+    """Insert missing regions, agencies and holiday years; existing rows are left as they are."""
+    from casesys.workcalendar import seed_calendar
+
     created = {"regions": 0, "agencies": 0}
     known_regions = set(db.session.scalars(select(Region.code)))
     known_agencies = set(db.session.scalars(select(Agency.code)))
@@ -77,4 +79,5 @@ def seed_reference() -> dict[str, int]:
                                   name_zh=agency_zh, name_en=agency_en))
             created["agencies"] += 1
     db.session.flush()
+    created["calendar days"] = seed_calendar()
     return created

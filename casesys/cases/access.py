@@ -8,26 +8,44 @@ from casesys.agencies.models import Region
 from casesys.cases.models import Case
 from casesys.extensions import db
 
+AGENCY_ROLES = {"officer", "agency_head", "mediator"}
+
 
 def _region_scope(user):
     """Codes of the user's agency region and every region below it."""
     return select(Region.code).where(Region.path.startswith(user.agency.region.path, autoescape=True))
 
 
+def _shared_with_agency(user, level: str | None = None):
+    from casesys.workflows.models import CaseAccess
+
+    stmt = select(CaseAccess.case_id).where(CaseAccess.agency_id == user.agency_id)
+    return stmt if level is None else stmt.where(CaseAccess.level == level)
+
+
+def _owner_clause(user) -> ColumnElement[bool] | None:
+    """Full access through the owning agency (heads: all; officers: confidential only when assigned)."""
+    if "agency_head" in user.roles:
+        return Case.agency_id == user.agency_id
+    if user.roles & {"officer", "mediator"}:
+        return (Case.agency_id == user.agency_id) & (~Case.is_confidential | (Case.assigned_officer_id == user.id))
+    return None
+
+
 def visible_cases_clause(user) -> ColumnElement[bool]:
     """A WHERE clause selecting exactly the cases ``user`` may see."""
     if not user.is_active:
         return false()
-    roles = user.roles
     clauses = []
-    if "supervisor" in roles:
+    if "supervisor" in user.roles:
         clauses.append(Case.region_code.in_(_region_scope(user)))
-    if "agency_head" in roles:
-        clauses.append(Case.agency_id == user.agency_id)
-    elif roles & {"officer", "mediator"}:
-        # Confidential cases: only the assigned officer (and heads, above) of the owning agency.
-        clauses.append((Case.agency_id == user.agency_id)
-                       & (~Case.is_confidential | (Case.assigned_officer_id == user.id)))
+    if (owner := _owner_clause(user)) is not None:
+        clauses.append(owner)
+    if user.roles & AGENCY_ROLES:
+        # Shared on purpose: a handoff waiting for this agency, a former owner, the
+        # procuratorate's copy of a transfer, the agency a linked case came from.
+        clauses.append(Case.id.in_(_shared_with_agency(user)))
+        clauses.append(Case.origin_agency_id == user.agency_id)
     return or_(*clauses) if clauses else false()
 
 
@@ -36,3 +54,17 @@ def can_view(user, case: Case) -> bool:
     return db.session.scalar(select(Case.id).where(Case.id == case.id, visible_cases_clause(user))) is not None
 
 
+def access_level(user, case: Case) -> str | None:
+    """"full", "status" (state, clocks and history without later notes) or None."""
+    if not can_view(user, case):
+        return None
+    full = [Case.id.in_(_shared_with_agency(user, "full"))]
+    if "supervisor" in user.roles:
+        full.append(Case.region_code.in_(_region_scope(user)))
+    if (owner := _owner_clause(user)) is not None:
+        full.append(owner)
+    if user.roles & AGENCY_ROLES:
+        # The agency that opened a linked case (and has not handed it over) reads all of it.
+        full.append((Case.origin_agency_id == user.agency_id) & (Case.agency_id == user.agency_id))
+    is_full = db.session.scalar(select(Case.id).where(Case.id == case.id, or_(*full))) is not None
+    return "full" if is_full else "status"

@@ -25,6 +25,8 @@ class Case(db.Model):
         CheckConstraint("number_seq > 0", name="number_seq_positive"),
         CheckConstraint("amount_involved_fen IS NULL OR amount_involved_fen >= 0",
                         name="amount_not_negative"),
+        CheckConstraint("fine_fen IS NULL OR fine_fen >= 0", name="fine_not_negative"),
+        CheckConstraint("suspects_arrested IS NULL OR suspects_arrested >= 0", name="arrested_not_negative"),
         Index("ix_cases_agency_id_id", "agency_id", "id"),
     )
 
@@ -46,11 +48,20 @@ class Case(db.Model):
     amount_involved_fen: Mapped[int | None] = mapped_column(BigInteger)
     is_confidential: Mapped[bool] = mapped_column(default=False)
     assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The agency the case came from when another agency's case opened it (a transfer, an
+    # entrusted mediation); that agency fires the transitions whose side is "origin".
+    origin_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    # Recorded when the case reaches a final state; the statistics count these.
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    closed_on: Mapped[date | None] = mapped_column(index=True)
+    suspects_arrested: Mapped[int | None]
+    fine_fen: Mapped[int | None] = mapped_column(BigInteger)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
-    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True)
+    agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True, foreign_keys=[agency_id])
+    origin_agency: Mapped[Agency | None] = relationship(foreign_keys=[origin_agency_id])
     region: Mapped[Region] = relationship(lazy="joined", innerjoin=True)
     assigned_officer: Mapped[User | None] = relationship(foreign_keys=[assigned_officer_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
@@ -59,6 +70,9 @@ class Case(db.Model):
     )
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+    clocks: Mapped[list[CaseClock]] = relationship(  # noqa: F821 (casesys.workflows.models)
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseClock.id"
     )
 
     # Optimistic locking: every UPDATE checks and bumps the version.

@@ -1,0 +1,17 @@
+"""Workflows as data (``workflows/*.yaml``) and the engine that runs them (DOMAIN §3–4)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from casesys.workcalendar import models as _calendar_models  # noqa: F401 (mappers must exist before the first query)
+from casesys.workflows import models  # noqa: F401
+
+
+def init_app(app: Flask) -> None:
+    """Load and check every definition; a bad file stops start-up with its name and problem."""
+    from casesys.workflows.cli import workflows_cli
+    from casesys.workflows.loader import load_workflows
+
+    app.extensions["casesys.workflows"] = load_workflows()
+    app.cli.add_command(workflows_cli)

@@ -1,0 +1,42 @@
+"""``flask workflows check`` and ``flask workflows diagram KEY``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from casesys.workflows import diagram
+from casesys.workflows.loader import WORKFLOW_DIR, WorkflowError, load_workflows
+
+workflows_cli = AppGroup("workflows", help="Check workflow definitions and draw them.")
+
+
+@workflows_cli.command("check")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False), default=str(WORKFLOW_DIR),
+              help="The folder of definitions to check.")
+def check(directory):
+    """Validate every definition and its graph; exit 1 listing each problem."""
+    from pathlib import Path
+
+    try:
+        found = load_workflows(Path(directory))
+    except WorkflowError as exc:
+        raise click.ClickException(str(exc)) from None
+    for key, wf in found.items():
+        click.echo(f"ok  {key} v{wf.version}: {len(wf.states)} states, {len(wf.transitions)} transitions, "
+                   f"{len(wf.clocks)} clocks")
+
+
+@workflows_cli.command("diagram")
+@click.argument("key")
+@click.option("--format", "fmt", type=click.Choice(["mermaid", "graphviz"]), default="mermaid")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+def draw(key, fmt, lang):
+    """Print the state diagram of workflow KEY."""
+    from flask import current_app
+
+    found = current_app.extensions["casesys.workflows"]
+    if key not in found:
+        raise click.ClickException(f"no workflow {key!r}; known: {', '.join(sorted(found))}")
+    render = diagram.mermaid if fmt == "mermaid" else diagram.graphviz
+    click.echo(render(found[key], locale=lang))

@@ -1,0 +1,139 @@
+"""Statutory clocks (DOMAIN §4): start, pause, resume, extend, stop, and the due date.
+
+The start day is not counted; months follow 民法典 Art 202; a clock that rolls forward moves a
+last day that is not a working day to the next working day, keeping the strict date too;
+pauses push the due date out by the paused time, counted in the clock's own unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from casesys.cases.models import Case
+from casesys.core.types import CHINA_TZ, utcnow
+from casesys.workcalendar import WorkingCalendar, add_months, add_natural_days
+from casesys.workflows.definitions import ClockDef, ExtensionStep, Text
+from casesys.workflows.models import CaseClock, ClockExtension, ClockPause
+
+OPEN_STATUSES = ("running", "paused")
+
+
+def _add(calendar: WorkingCalendar, start: date, amount: int, unit: str) -> date:
+    if unit == "working_days":
+        return calendar.add_working_days(start, amount)
+    if unit == "months":
+        return add_months(start, amount)
+    return add_natural_days(start, amount)
+
+
+def recompute(clock: CaseClock, definition: ClockDef, calendar: WorkingCalendar, today: date) -> None:
+    """Set the clock's due dates from its start, extensions and pauses (an open pause counts
+    up to today, so a paused clock shows how far out its date has moved)."""
+    if clock.unit == "hours":
+        started = clock.started_at.astimezone(CHINA_TZ)
+        next_full_hour = started.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        due_at = next_full_hour + timedelta(hours=clock.duration)
+        clock.due_at, clock.due_on = due_at, due_at.date()
+        clock.strict_due_on, clock.calendar_unconfirmed = clock.due_on, False
+        return
+    due = _add(calendar, clock.started_on, clock.duration, clock.unit)
+    for extension in clock.extensions:
+        due = _add(calendar, due, extension.amount, extension.unit)
+    for pause in clock.pauses:
+        end = pause.resumed_on or max(today, pause.paused_on)
+        if clock.unit == "working_days":
+            due = calendar.add_working_days(due, calendar.working_days_between(pause.paused_on, end))
+        else:
+            due = add_natural_days(due, (end - pause.paused_on).days)
+    clock.strict_due_on = due
+    clock.due_on = calendar.next_working_day(due) if definition.roll_forward else due
+    depends_on_calendar = clock.unit == "working_days" or definition.roll_forward
+    clock.calendar_unconfirmed = depends_on_calendar and not calendar.confirmed_between(
+        clock.started_on, clock.due_on)
+
+
+def start(case: Case, key: str, definition: ClockDef, anchor: date, calendar: WorkingCalendar,
+          today: date) -> CaseClock:
+    """Start ``key`` on ``case`` from ``anchor``; a running clock of the same key ends first."""
+    for running in open_clocks(case, key):
+        running.status, running.stopped_on = "ended", anchor
+    started_at = None
+    if definition.unit == "hours":
+        # Recorded today: now. Recorded for an earlier day: from that day's start, the strict reading.
+        started_at = utcnow() if anchor == today else datetime.combine(anchor, time(), CHINA_TZ)
+    clock = CaseClock(key=key, status="running", started_on=anchor, started_at=started_at,
+                      duration=definition.duration, unit=definition.unit)
+    case.clocks.append(clock)
+    recompute(clock, definition, calendar, today)
+    return clock
+
+
+def open_clocks(case: Case, key: str | None = None) -> list[CaseClock]:
+    return [c for c in case.clocks if c.status in OPEN_STATUSES and (key is None or c.key == key)]
+
+
+def stop(clock: CaseClock, on: date, status: str = "stopped") -> None:
+    if clock.status == "paused":
+        clock.pauses[-1].resumed_on = on
+    clock.status, clock.stopped_on = status, on
+
+
+def pause(clock: CaseClock, on: date, event_id: int | None) -> None:
+    clock.pauses.append(ClockPause(paused_on=on, event_id=event_id))
+    clock.status = "paused"
+
+
+def resume(clock: CaseClock, on: date) -> None:
+    clock.pauses[-1].resumed_on = on
+    clock.status = "running"
+
+
+def next_extension(clock: CaseClock, definition: ClockDef) -> ExtensionStep | None:
+    steps = definition.extensions
+    return steps[len(clock.extensions)] if len(clock.extensions) < len(steps) else None
+
+
+def extend(clock: CaseClock, step: ExtensionStep, amount: int, approver, role: str, on: date,
+           event_id: int | None) -> None:
+    clock.extensions.append(ClockExtension(step=len(clock.extensions) + 1, amount=amount, unit=step.unit,
+                                           approver_role=role, approved_by_id=approver.id, granted_on=on,
+                                           event_id=event_id))
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """A clock as people read it: what it is for, its legal basis, when it is due."""
+
+    id: int
+    key: str
+    label: Text
+    legal_basis: Text
+    kind: str
+    status: str  # running, overdue, paused, met, late, ended
+    started_on: date
+    due_on: date
+    strict_due_on: date
+    due_at: datetime | None
+    calendar_unconfirmed: bool
+    remaining_working_days: int | None
+    extensions: tuple[ClockExtension, ...]
+    extensions_left: int
+
+
+def view(clock: CaseClock, definition: ClockDef, calendar: WorkingCalendar, today: date) -> ClockView:
+    remaining = None
+    if clock.status == "running":
+        status = "overdue" if today > clock.due_on else "running"
+        remaining = (calendar.working_days_between(today, clock.due_on) if today <= clock.due_on
+                     else -calendar.working_days_between(clock.due_on, today))
+    elif clock.status == "stopped":
+        status = "met" if clock.stopped_on <= clock.due_on else "late"
+    else:
+        status = clock.status
+    return ClockView(id=clock.id, key=clock.key, label=definition.label, legal_basis=definition.legal_basis,
+                     kind=definition.kind, status=status, started_on=clock.started_on, due_on=clock.due_on,
+                     strict_due_on=clock.strict_due_on, due_at=clock.due_at,
+                     calendar_unconfirmed=clock.calendar_unconfirmed, remaining_working_days=remaining,
+                     extensions=tuple(clock.extensions),
+                     extensions_left=len(definition.extensions) - len(clock.extensions))

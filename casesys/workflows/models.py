@@ -1,0 +1,168 @@
+"""What the engine records beside a case: clocks, their pauses and extensions, links between
+cases, access granted to other agencies, handoffs and the numbers a case used to have."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casesys.agencies.models import Agency
+from casesys.auth.models import User
+from casesys.cases.models import Case
+from casesys.core.types import UTCDateTime, utcnow
+from casesys.extensions import db
+
+CLOCK_STATUSES = ("running", "paused", "stopped", "ended")
+UNITS = ("natural_days", "working_days", "months", "hours")
+ACCESS_LEVELS = ("full", "status")
+HANDOFF_STATUSES = ("pending", "accepted", "returned")
+
+
+def _enum(values, name: str):
+    return Enum(*values, name=name, native_enum=False, create_constraint=True, length=20)
+
+
+class CaseClock(db.Model):
+    """One statutory clock on a case. ``due_on`` is stored so sweepers can use an index; it
+    is recomputed whenever a pause, an extension or the calendar changes it."""
+
+    __tablename__ = "case_clocks"
+    __table_args__ = (Index("ix_case_clocks_status_due_on", "status", "due_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(_enum(CLOCK_STATUSES, "clock_status"), default="running")
+    started_on: Mapped[date]
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # hour clocks only
+    duration: Mapped[int]
+    unit: Mapped[str] = mapped_column(_enum(UNITS, "clock_unit"))
+    due_on: Mapped[date]
+    strict_due_on: Mapped[date]  # before rolling forward past non-working days
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # hour clocks only
+    calendar_unconfirmed: Mapped[bool] = mapped_column(default=False)
+    stopped_on: Mapped[date | None]
+
+    case: Mapped[Case] = relationship(back_populates="clocks")
+    pauses: Mapped[list[ClockPause]] = relationship(cascade="all, delete-orphan", order_by="ClockPause.id")
+    extensions: Mapped[list[ClockExtension]] = relationship(cascade="all, delete-orphan",
+                                                            order_by="ClockExtension.id")
+
+
+class ClockPause(db.Model):
+    """Time not counted (testing, hearing, suspension...): pushes the due date out."""
+
+    __tablename__ = "clock_pauses"
+    __table_args__ = (CheckConstraint("resumed_on IS NULL OR resumed_on >= paused_on", name="resume_after_pause"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("case_clocks.id", ondelete="CASCADE"), index=True)
+    paused_on: Mapped[date]
+    resumed_on: Mapped[date | None]
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+
+
+class ClockExtension(db.Model):
+    """An approved extension: one step of the clock's declared ladder."""
+
+    __tablename__ = "clock_extensions"
+    __table_args__ = (UniqueConstraint("clock_id", "step", name="uq_clock_extensions_clock_step"),
+                      CheckConstraint("amount > 0", name="amount_positive"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("case_clocks.id", ondelete="CASCADE"), index=True)
+    step: Mapped[int]
+    amount: Mapped[int]
+    unit: Mapped[str] = mapped_column(_enum(UNITS, "clock_unit"))
+    approver_role: Mapped[str] = mapped_column(String(30))
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    granted_on: Mapped[date]
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("case_events.id"))
+
+    approved_by: Mapped[User] = relationship()
+
+
+class CaseLink(db.Model):
+    """A related case: a criminal transfer from an administrative case, a judicial
+    confirmation from a mediation, a court-entrusted mediation from a civil case."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("parent_id", "child_id", name="uq_case_links_parent_child"),
+                      CheckConstraint("parent_id <> child_id", name="not_self"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    parent: Mapped[Case] = relationship(foreign_keys=[parent_id])
+    child: Mapped[Case] = relationship(foreign_keys=[child_id])
+
+
+class CaseAccess(db.Model):
+    """Read access for an agency that does not own the case: ``full`` (the procuratorate's
+    copy of a transfer, a receiver looking at a pending handoff) or ``status`` (a former
+    owner: state and clocks, not later notes)."""
+
+    __tablename__ = "case_access"
+    __table_args__ = (UniqueConstraint("case_id", "agency_id", name="uq_case_access_case_agency"),
+                      Index("ix_case_access_agency_id_case_id", "agency_id", "case_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    level: Mapped[str] = mapped_column(_enum(ACCESS_LEVELS, "access_level"))
+    reason: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class Handoff(db.Model):
+    """A case sent to the competent agency (DOMAIN §3.7): pending until accepted or returned."""
+
+    __tablename__ = "handoffs"
+    __table_args__ = (
+        Index("ix_handoffs_to_agency_id_status", "to_agency_id", "status"),
+        # At most one pending handoff per case.
+        Index("uq_handoffs_one_pending", "case_id", unique=True,
+              sqlite_where=db.text("status = 'pending'"), postgresql_where=db.text("status = 'pending'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    status: Mapped[str] = mapped_column(_enum(HANDOFF_STATUSES, "handoff_status"), default="pending")
+    reason: Mapped[str] = mapped_column(Text)
+    materials: Mapped[str] = mapped_column(Text)
+    sent_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    sent_on: Mapped[date]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_on: Mapped[date | None]
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    old_number: Mapped[str] = mapped_column(String(40))
+    new_number: Mapped[str | None] = mapped_column(String(40))
+    clock_id: Mapped[int | None] = mapped_column(ForeignKey("case_clocks.id"))
+
+    case: Mapped[Case] = relationship()
+    from_agency: Mapped[Agency] = relationship(foreign_keys=[from_agency_id])
+    to_agency: Mapped[Agency] = relationship(foreign_keys=[to_agency_id])
+    sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
+
+
+class CaseFormerNumber(db.Model):
+    """A number the case had before ownership moved; still found by search."""
+
+    __tablename__ = "case_former_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    replaced_on: Mapped[date]
+
+    agency: Mapped[Agency] = relationship()

@@ -161,3 +161,47 @@ def api_token(app):
         return {"Authorization": f"Bearer {token}"}
 
     return issue
+
+
+class Actor:
+    """A user driving the JSON API, for end-to-end workflow tests."""
+
+    def __init__(self, client, user, headers):
+        self.client, self.user, self.headers = client, user, headers
+
+    def register(self, expect=201, **overrides) -> dict:
+        from tests.factories import case_payload
+
+        response = self.client.post("/api/v1/cases", json=case_payload(**overrides), headers=self.headers)
+        assert response.status_code == expect, response.json
+        return response.json
+
+    def get(self, case_id, expect=200) -> dict:
+        response = self.client.get(f"/api/v1/cases/{case_id}", headers=self.headers)
+        assert response.status_code == expect, response.json
+        return response.json
+
+    def allowed(self, case_id) -> set[str]:
+        return {t["name"] for t in self.get(case_id)["allowed_transitions"]}
+
+    def fire(self, case_id, transition, fields=None, *, effective_on=None, version=None, expect=200) -> dict:
+        """Fire a transition at the case's current version (unless ``version`` is given)."""
+        if version is None:
+            version = self.client.get(f"/api/v1/cases/{case_id}", headers=self.headers).json.get("version", 1)
+        body = {"transition": transition, "expected_version": version, "fields": fields or {}}
+        if effective_on is not None:
+            body["effective_on"] = str(effective_on)
+        response = self.client.post(f"/api/v1/cases/{case_id}/transitions", json=body, headers=self.headers)
+        assert response.status_code == expect, response.json
+        return response.json
+
+
+@pytest.fixture
+def actor(client, make_user, api_token):
+    """actor("name", "230100-public_security", "agency_head") -> Actor using the API."""
+
+    def make(username, agency_code="230100-market_regulation", *roles) -> Actor:
+        user = make_user(username, agency_code, *roles)
+        return Actor(client, user, api_token(user))
+
+    return make

@@ -7,13 +7,14 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from casesys.api.openapi import build_document, operation
-from casesys.api.schemas import CaseDetailOut, CaseListOut, CaseOut
+from casesys.api.schemas import CaseDetailOut, CaseListOut, CaseOut, TransitionIn, WorkflowListOut
 from casesys.auth.permissions import Permission
 from casesys.cases import services
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import api_error, api_require
 from casesys.core.types import parse_row_id
+from casesys.workflows import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PAGE = 200
@@ -82,10 +83,35 @@ def list_cases():
 
 @bp.route("/cases/<int:case_id>", methods=["GET"])
 @api_require(Permission.VIEW_CASES)
-@operation(method="GET", path="/cases/{case_id}", summary="Read one case with its history",
+@operation(method="GET", path="/cases/{case_id}",
+           summary="Read one case: history, clocks, linked cases and what the caller may do next",
            response=CaseDetailOut, path_params=("case_id",), errors=(401, 403, 404))
 def get_case(case_id: int):
-    return _json(CaseDetailOut.of(services.get_case_for(g.api_user, case_id)))
+    return _json(CaseDetailOut.of(services.get_case_for(g.api_user, case_id), g.api_user))
+
+
+@bp.route("/cases/<int:case_id>/transitions", methods=["POST"])
+@api_require(Permission.VIEW_CASES)
+@operation(method="POST", path="/cases/{case_id}/transitions",
+           summary="Fire a transition (one of allowed_transitions) with its fields",
+           request=TransitionIn, response=CaseDetailOut, path_params=("case_id",),
+           errors=(400, 401, 403, 404, 409, 422))
+def fire_transition(case_id: int):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "bad_json", _("The body must be a JSON object (Content-Type: application/json)."))
+    data = _parse(TransitionIn, body)
+    case = engine.apply_transition(g.api_user, case_id, data.transition, data.fields,
+                                   expected_version=data.expected_version, effective_on=data.effective_on)
+    return _json(CaseDetailOut.of(case, g.api_user))
+
+
+@bp.route("/workflows", methods=["GET"])
+@api_require(Permission.SIGNED_IN)
+@operation(method="GET", path="/workflows", summary="The workflow definitions: states, clocks, transitions, fields",
+           response=WorkflowListOut, errors=(401,))
+def list_workflows():
+    return _json(WorkflowListOut.of(engine.workflows().values()))
 
 
 @bp.route("/openapi.json")

@@ -1,5 +1,4 @@
-"""Enumerations of DOMAIN §2 and, until workflows are loaded from ``workflows/``, the one
-workflow a case can be registered in."""
+"""Enumerations of DOMAIN §2. Workflows, their states and transitions are data in ``workflows/``."""
 
 from casesys.core.i18n import N_
 
@@ -34,30 +33,10 @@ SOURCES = {
 PARTY_ROLES = {"complainant": N_("Right holder / complainant"), "respondent": N_("Respondent / suspect")}
 PARTY_KINDS = {"person": N_("Person"), "organisation": N_("Organisation")}
 
-EVENT_KINDS = {"registered": N_("Registered")}
-
-WORKFLOWS = {
-    "admin_enforcement": {
-        "label": N_("Complaints, reports and administrative enforcement"),
-        "initial_state": "received",
-        "agency_kinds": {"market_regulation", "copyright", "agriculture", "forestry_grassland",
-                         "ip_office", "customs"},
-        "states": {
-            "received": N_("Received"),
-            "verifying": N_("Verifying"),
-            "not_filed": N_("Not filed"),
-            "filed": N_("Filed"),
-            "investigating": N_("Investigating"),
-            "notified": N_("Notified (statement / hearing)"),
-            "hearing": N_("Hearing"),
-            "decided": N_("Decided"),
-            "awaiting_criminal": N_("Awaiting police decision"),
-            "closed": N_("Closed"),
-        },
-    },
+EVENT_KINDS = {
+    "registered": N_("Registered"),
+    "transition": N_("Step"),
+    "handoff_sent": N_("Handed off"),
+    "handoff_accepted": N_("Handoff accepted"),
+    "handoff_returned": N_("Handoff returned"),
 }
-REGISTERING_ROLES = {"officer", "agency_head"}
-
-
-def state_labels() -> dict[str, str]:
-    return {state: text for wf in WORKFLOWS.values() for state, text in wf["states"].items()}

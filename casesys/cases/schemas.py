@@ -9,13 +9,12 @@ from typing import Literal
 from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from casesys.cases.catalog import IP_TYPES, PARTY_KINDS, PARTY_ROLES, SOURCES, WORKFLOWS
+from casesys.cases.catalog import IP_TYPES, PARTY_KINDS, PARTY_ROLES, SOURCES
 from casesys.cases.identifiers import id_number_problem, uscc_problem
 from casesys.core.types import today_in_china
 
 IpType = Literal[tuple(IP_TYPES)]
 Source = Literal[tuple(SOURCES)]
-WorkflowKey = Literal[tuple(WORKFLOWS)]
 
 
 class _Input(BaseModel):
@@ -54,7 +53,10 @@ class PartyIn(_Input):
 
 
 class CaseIn(_Input):
-    workflow: WorkflowKey
+    workflow: str = Field(pattern=r"^[a-z_]{1,40}$", description="a workflow key from GET /workflows")
+    state: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$",
+                              description="where to start, among the workflow's entries (default: the first "
+                                          "entry open to the caller)")
     title: str = Field(min_length=1, max_length=200)
     ip_type: IpType
     source: Source
@@ -79,7 +81,7 @@ class CaseIn(_Input):
 class CaseFilters(_Input):
     state: str | None = Field(default=None, max_length=40)
     ip_type: IpType | None = None
-    workflow: WorkflowKey | None = None
+    workflow: str | None = Field(default=None, pattern=r"^[a-z_]{1,40}$")
     received_from: date | None = None
     received_to: date | None = None
     q: str | None = Field(default=None, max_length=100, description="number or title contains")

@@ -11,7 +11,7 @@ from casesys import audit
 from casesys.agencies.models import Agency, Region
 from casesys.auth.permissions import Permission
 from casesys.cases.access import can_view, visible_cases_clause
-from casesys.cases.catalog import CONFIDENTIAL_BY_DEFAULT, REGISTERING_ROLES, WORKFLOWS
+from casesys.cases.catalog import CONFIDENTIAL_BY_DEFAULT
 from casesys.cases.models import Case, CaseEvent, CaseNumberCounter, Party
 from casesys.cases.schemas import CaseFilters, CaseIn
 from casesys.core.errors import Forbidden, InvalidInput, NotFound
@@ -41,8 +41,10 @@ def next_case_number(agency: Agency, year: int) -> tuple[int, str]:
 
 
 def register_case(actor, data: CaseIn) -> Case:
-    """Register a new case in its workflow's initial state, with parties, history and audit."""
-    if not actor.can(Permission.REGISTER_CASES) or not actor.roles & REGISTERING_ROLES:
+    """Register a new case at one of its workflow's entries, with parties, clocks, history and audit."""
+    from casesys.workflows import engine
+
+    if not actor.can(Permission.REGISTER_CASES):
         raise Forbidden(_("Your role may not register cases."))
     if data.agency and data.agency != actor.agency.code:
         agency = db.session.scalar(select(Agency).where(Agency.code == data.agency))
@@ -51,11 +53,7 @@ def register_case(actor, data: CaseIn) -> Case:
                                {"agency": _("no agency has the code %(code)s", code=data.agency)})
         raise Forbidden(_("You may register cases only for your own agency."))
     agency = actor.agency
-    workflow = WORKFLOWS[data.workflow]
-    if agency.kind not in workflow["agency_kinds"]:
-        raise InvalidInput(_("This agency cannot open this kind of case."),
-                           {"workflow": _("a %(kind)s agency cannot register %(workflow)s cases",
-                                          kind=agency.kind, workflow=data.workflow)})
+    workflow, entry = engine.entry_for(actor, data.workflow, data.state)
     region = db.session.get(Region, data.region)
     if region is None:
         raise InvalidInput(_("Unknown region."), {"region": _("no region has the code %(code)s", code=data.region)})
@@ -70,7 +68,7 @@ def register_case(actor, data: CaseIn) -> Case:
     confidential = bool(data.confidential) or data.ip_type in CONFIDENTIAL_BY_DEFAULT
     case = Case(
         number=number, number_year=year, number_seq=seq, agency=agency,
-        workflow=data.workflow, workflow_version=1, state=workflow["initial_state"],
+        workflow=workflow.key, workflow_version=workflow.version, state=entry.state,
         title=data.title, ip_type=data.ip_type, source=data.source, region=region,
         received_on=data.received_on, is_confidential=confidential,
         assigned_officer_id=actor.id, created_by_id=actor.id,
@@ -81,7 +79,9 @@ def register_case(actor, data: CaseIn) -> Case:
                                  agency_id=agency.id, effective_on=data.received_on))
     db.session.add(case)
     db.session.flush()
-    audit.record("case.register", "case", case.id, actor, number=number, agency=agency.code)
+    engine.start_entry_clocks(case, workflow, entry)
+    audit.record("case.register", "case", case.id, actor, number=number, agency=agency.code,
+                 workflow=workflow.key, state=entry.state)
     return case
 
 
@@ -111,8 +111,11 @@ def search_cases(user, filters: CaseFilters, *, after_id: int | None = None, lim
     if filters.received_to:
         conditions.append(Case.received_on <= filters.received_to)
     if filters.q:
+        from casesys.workflows.models import CaseFormerNumber
+
+        former = select(CaseFormerNumber.case_id).where(CaseFormerNumber.number.icontains(filters.q, autoescape=True))
         conditions.append(or_(Case.number.icontains(filters.q, autoescape=True),
-                              Case.title.icontains(filters.q, autoescape=True)))
+                              Case.title.icontains(filters.q, autoescape=True), Case.id.in_(former)))
     if after_id is not None:
         conditions.append(Case.id < after_id)
     if conditions:

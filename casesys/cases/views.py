@@ -10,13 +10,14 @@ from sqlalchemy import select
 from casesys.agencies.models import Region
 from casesys.auth.permissions import Permission
 from casesys.cases import services
-from casesys.cases.catalog import IP_TYPES, state_labels
+from casesys.cases.catalog import IP_TYPES
 from casesys.cases.forms import CaseFilterForm, CaseForm, choices_for
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
 from casesys.core.guards import require
 from casesys.core.types import parse_row_id, today_in_china
 from casesys.extensions import db
+from casesys.templating import state_labels, text
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -25,7 +26,7 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @require(Permission.VIEW_CASES)
 def index():
     form = CaseFilterForm(request.args)
-    form.state.choices = choices_for(state_labels(), blank=_("Any state"))
+    form.state.choices = [("", _("Any state"))] + [(key, text(label)) for key, label in state_labels().items()]
     form.ip_type.choices = choices_for(IP_TYPES, blank=_("Any IP type"))
     cases, after, filter_error = [], None, None
     page_size = current_app.config["CASESYS_PAGE_SIZE"]

@@ -24,7 +24,7 @@ from casesys.core.types import today_in_china, utcnow
 from casesys.extensions import db
 from casesys.workcalendar import load_calendar
 from casesys.workflows import clocks, fields
-from casesys.workflows.definitions import ClockDef, FieldDef, Text, TransitionDef, WorkflowDef
+from casesys.workflows.definitions import ClockDef, EntryDef, FieldDef, Text, TransitionDef, WorkflowDef
 from casesys.workflows.loader import HANDOFF_CLOCK
 from casesys.workflows.models import CaseLink, Handoff
 from casesys.workflows.ownership import grant_access, move_ownership, revoke_access, same_region_agency
@@ -68,6 +68,13 @@ def definition_of(case: Case) -> WorkflowDef:
     return workflows()[case.workflow]
 
 
+HANDOFF_TRANSITION_NAMES = tuple(_HANDOFF_TRANSITIONS)
+
+
+def handoff_label(name: str) -> Text:
+    return _HANDOFF_TRANSITIONS[name][0]
+
+
 def handoff_fields(wf: WorkflowDef, name: str) -> list[FieldDef]:
     """The handoff form; the receiving agency is picked among the kinds that run this workflow."""
     label, declared = _HANDOFF_TRANSITIONS[name]
@@ -75,6 +82,15 @@ def handoff_fields(wf: WorkflowDef, name: str) -> list[FieldDef]:
         return declared
     receiver = declared[0].model_copy(update={"agency_kind": None})
     return [receiver, *declared[1:]]
+
+
+def clock_definition(wf: WorkflowDef, key: str) -> ClockDef:
+    """A clock declared by the workflow, or the handoff receipt clock its handoff block implies."""
+    if key == HANDOFF_CLOCK and wf.handoff is not None:
+        return ClockDef(label=Text(zh="移交接收期限", en="Accept or return the handoff"),
+                        duration=wf.handoff.receipt_days, unit="working_days",
+                        legal_basis=wf.handoff.receipt_legal_basis)
+    return wf.clocks[key]
 
 
 def pending_handoff(case: Case) -> Handoff | None:
@@ -131,6 +147,39 @@ def allowed_transitions(user, case: Case) -> list[Option]:
             and user.roles & set(HANDOFF_ROLES)):
         options.append(Option(HAND_OFF, case.state, _HANDOFF_TRANSITIONS[HAND_OFF][0], handoff_fields(wf, HAND_OFF)))
     return options
+
+
+def entry_for(user, workflow_key: str, state: str | None) -> tuple[WorkflowDef, EntryDef]:
+    """The entry through which ``user`` may open a case of ``workflow_key`` (in ``state``)."""
+    wf = workflows().get(workflow_key)
+    if wf is None:
+        raise InvalidInput(_("Unknown workflow."), {"workflow": _("one of: %(keys)s", keys=", ".join(workflows()))})
+    entries = [e for e in wf.entries if state in (None, e.state)]
+    if not entries:
+        raise InvalidInput(_("A case of this workflow cannot start there."),
+                           {"state": _("one of: %(states)s", states=", ".join(e.state for e in wf.entries))})
+    by_kind = [e for e in entries if user.agency.kind in e.agency_kinds]
+    if not by_kind:
+        raise InvalidInput(_("This agency cannot open this kind of case."),
+                           {"workflow": _("a %(kind)s agency cannot register %(workflow)s cases",
+                                          kind=user.agency.kind, workflow=wf.key)})
+    by_role = [e for e in by_kind if user.roles & set(e.roles)]
+    if not by_role:
+        raise Forbidden(_("Your role may not register cases."))
+    return wf, by_role[0]
+
+
+def registrable(user) -> list[tuple[WorkflowDef, EntryDef]]:
+    """Every (workflow, entry) ``user`` may open a case through."""
+    return [(wf, e) for wf in workflows().values() for e in wf.entries
+            if user.agency.kind in e.agency_kinds and user.roles & set(e.roles)]
+
+
+def start_entry_clocks(case: Case, wf: WorkflowDef, entry: EntryDef) -> None:
+    """A registered case's clocks run from its received date."""
+    calendar, today = load_calendar(), today_in_china()
+    for key in entry.clocks:
+        _start_clock(case, key, wf.clocks[key], case.received_on, calendar, today)
 
 
 def _lock(case_id: int) -> Case | None:
@@ -350,8 +399,7 @@ def _create_linked(user, case: Case, t: TransitionDef, cleaned: dict, day: date)
 
 def _apply_handoff(user, case: Case, wf: WorkflowDef, name: str, cleaned: dict, day: date) -> None:
     calendar, today = load_calendar(), today_in_china()
-    receipt = ClockDef(label=Text(zh="移交接收期限", en="Handoff receipt"), duration=wf.handoff.receipt_days,
-                       unit="working_days", legal_basis=wf.handoff.receipt_legal_basis)
+    receipt = clock_definition(wf, HANDOFF_CLOCK)
     if name == HAND_OFF:
         receiver = db.session.scalar(select(Agency).where(Agency.code == cleaned["receiving_agency"]))
         if receiver is None or receiver.kind not in wf.agency_kinds or receiver.id == case.agency_id:

@@ -1,0 +1,265 @@
+"""End to end through the API: administrative enforcement, criminal transfer (两法衔接), handoff."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from casesys.core.types import today_in_china
+
+MR = "230100-market_regulation"
+
+
+@pytest.fixture
+def hrb(actor):
+    """The Harbin cast: market-regulation officer and head, police, procuratorate, copyright."""
+
+    class Cast:
+        officer = actor("mr.officer", MR, "officer")
+        head = actor("mr.head", MR, "agency_head")
+        police = actor("police.officer", "230100-public_security", "officer")
+        police_head = actor("police.head", "230100-public_security", "agency_head")
+        procurator = actor("procurator", "230100-procuratorate", "agency_head")
+        copyright_officer = actor("cr.officer", "230100-copyright", "officer")
+        qqhr_officer = actor("qqhr.officer", "230200-market_regulation", "officer")
+
+    return Cast
+
+
+def _to_investigating(hrb) -> dict:
+    case = hrb.officer.register(received_on=(today_in_china() - timedelta(days=10)).isoformat())
+    hrb.officer.fire(case["id"], "start_verification", {"is_complaint": True})
+    hrb.head.fire(case["id"], "file_case", {"note": "符合立案条件"})
+    return hrb.officer.fire(case["id"], "start_investigation")
+
+
+def test_main_path_to_a_penalty_decision(hrb):
+    case = hrb.officer.register()
+    assert {c["key"] for c in case.get("clocks", [])} <= {"filing_decision"}
+    detail = hrb.officer.get(case["id"])
+    clock = {c["key"]: c for c in detail["clocks"]}["filing_decision"]
+    assert clock["status"] == "running" and clock["legal_basis"]["zh"].startswith("《市场监督管理行政处罚程序规定》")
+    assert clock["calendar_unconfirmed"] in (True, False)
+    assert {t["name"] for t in detail["allowed_transitions"]} >= {"start_verification", "hand_off"}
+
+    hrb.officer.fire(case["id"], "start_verification", {"is_complaint": True})
+    keys = {c["key"]: c["status"] for c in hrb.officer.get(case["id"])["clocks"]}
+    assert keys == {"filing_decision": "running", "complaint_acceptance": "running"}
+    # The officer may not approve filing; the head may.
+    assert "file_case" not in hrb.officer.allowed(case["id"])
+    hrb.officer.fire(case["id"], "file_case", expect=403)
+    filed = hrb.head.fire(case["id"], "file_case")
+    assert filed["state"] == "filed"
+    clocks = {c["key"]: c for c in filed["clocks"]}
+    assert clocks["filing_decision"]["status"] == "met"
+    assert clocks["case_decision"]["status"] == "running"
+    assert clocks["case_decision"]["due_on"] >= (today_in_china() + timedelta(days=90)).isoformat()
+
+    hrb.officer.fire(case["id"], "start_investigation")
+    notified = hrb.officer.fire(case["id"], "notify_party", {"intended_penalty": "罚款五万元"})
+    assert "statement_period" in {c["key"] for c in notified["clocks"] if c["status"] == "running"}
+    hrb.officer.fire(case["id"], "request_hearing")
+    paused = {c["key"]: c["status"] for c in hrb.officer.get(case["id"])["clocks"]}
+    assert paused["case_decision"] == "paused" and paused["statement_period"] == "met"
+    hrb.officer.fire(case["id"], "end_hearing", {"note": "当事人到场陈述"})
+    decided = hrb.head.fire(case["id"], "decide_penalty",
+                            {"decision": "penalty", "fine": "50000", "order_to_stop": True})
+    assert decided["state"] == "decided"
+    closed = hrb.head.fire(case["id"], "close_case")
+    assert closed["state"] == "closed"
+    assert all(c["status"] in ("met", "late", "ended") for c in closed["clocks"])
+    assert closed["allowed_transitions"] == []
+    kinds = [e["kind"] for e in closed["history"]]
+    assert kinds[0] == "registered" and kinds.count("transition") == 8
+
+
+def test_not_filed_is_final(hrb):
+    case = hrb.officer.register()
+    hrb.head.fire(case["id"], "decide_not_to_file", {"reason": "不属于本机关管辖"})
+    assert hrb.head.get(case["id"])["state"] == "not_filed"
+    hrb.head.fire(case["id"], "start_verification", expect=422)
+
+
+def test_refusals_are_clear(hrb, actor):
+    case = hrb.officer.register()
+    # wrong state
+    body = hrb.head.fire(case["id"], "close_case", expect=422)
+    assert "transition" in body["error"]["fields"]
+    # unknown transition
+    assert hrb.head.fire(case["id"], "teleport", expect=422)["error"]["fields"]["transition"]
+    # another agency cannot even see it
+    hrb.qqhr_officer.fire(case["id"], "start_verification", expect=404)
+    # a supervisor sees it but may not move it
+    supervisor = actor("sup", "230000-coordination_office", "supervisor")
+    assert supervisor.get(case["id"])["allowed_transitions"] == []
+    supervisor.fire(case["id"], "start_verification", expect=403)
+    # missing required field, unknown field, bad types
+    hrb.officer.fire(case["id"], "start_verification")
+    errors = hrb.head.fire(case["id"], "decide_not_to_file", {}, expect=422)["error"]["fields"]
+    assert "reason" in errors
+    errors = hrb.head.fire(case["id"], "decide_not_to_file", {"reason": "x", "colour": "red"},
+                           expect=422)["error"]["fields"]
+    assert "colour" in errors
+    # stale version
+    stale = hrb.head.get(case["id"])["version"] - 1
+    body = hrb.head.fire(case["id"], "decide_not_to_file", {"reason": "x"}, version=stale, expect=409)
+    assert body["error"]["code"] == "conflict"
+
+
+def test_effective_date_rules(hrb):
+    received = today_in_china() - timedelta(days=20)
+    case = hrb.officer.register(received_on=received.isoformat())
+    hrb.officer.fire(case["id"], "start_verification", effective_on=received - timedelta(days=1), expect=422)
+    hrb.officer.fire(case["id"], "start_verification", effective_on=today_in_china() + timedelta(days=1),
+                     expect=422)
+    yesterday = today_in_china() - timedelta(days=1)
+    hrb.officer.fire(case["id"], "start_verification", effective_on=yesterday)
+    filed = hrb.head.fire(case["id"], "file_case", effective_on=yesterday)
+    clock = {c["key"]: c for c in filed["clocks"]}["case_decision"]
+    # Clocks start from the effective date: 90 days after yesterday, rolled to a working day.
+    assert clock["started_on"] == yesterday.isoformat()
+    assert clock["strict_due_on"] == (yesterday + timedelta(days=90)).isoformat()
+    assert clock["due_on"] >= clock["strict_due_on"]
+
+
+def test_pause_and_extension_move_the_due_date(hrb):
+    case = _to_investigating(hrb)
+    before = {c["key"]: c for c in hrb.head.get(case["id"])["clocks"]}["case_decision"]
+    extended = hrb.head.fire(case["id"], "extend_case_decision", {"reason": "案情复杂"})
+    after = {c["key"]: c for c in extended["clocks"]}["case_decision"]
+    assert date.fromisoformat(after["strict_due_on"]) == date.fromisoformat(before["strict_due_on"]) + timedelta(30)
+    assert after["extensions_left"] == 1
+    # The second step has no fixed amount: the head must say how long.
+    body = hrb.head.fire(case["id"], "extend_case_decision", {"reason": "集体讨论"}, expect=422)
+    assert "extension_amount" in body["error"]["fields"]
+    hrb.head.fire(case["id"], "extend_case_decision", {"reason": "集体讨论", "extension_amount": 10})
+    hrb.head.fire(case["id"], "extend_case_decision", {"reason": "again"}, expect=422)  # no steps left
+    # officers may not extend
+    assert "extend_case_decision" not in hrb.officer.allowed(case["id"])
+
+
+def test_criminal_transfer_filed_by_police_closes_the_admin_case(hrb):
+    case = _to_investigating(hrb)
+    proposed = hrb.officer.fire(case["id"], "propose_criminal_transfer",
+                                {"reason": "销售金额超过五万元，涉嫌销售假冒注册商标的商品罪", "task_group": "王某、李某"})
+    assert proposed["state"] == "awaiting_criminal"
+    [link] = proposed["links"]
+    assert link["workflow"] == "criminal_transfer" and link["direction"] == "child"
+    transfer_id = link["id"]
+    transfer = hrb.head.get(transfer_id)
+    assert transfer["state"] == "transfer_proposed" and transfer["agency"] == MR
+    assert {c["key"] for c in transfer["clocks"]} == {"approval_decision"}
+    # Before the transfer the police and the procuratorate see nothing.
+    hrb.police.get(transfer_id, expect=404)
+    hrb.procurator.get(transfer_id, expect=404)
+
+    hrb.head.fire(transfer_id, "approve_transfer")
+    clock = {c["key"]: c for c in hrb.head.get(transfer_id)["clocks"]}["transfer_within_24h"]
+    assert clock["due_at"] is not None
+    transferred = hrb.officer.fire(transfer_id, "transfer", {"materials": "移送书、调查报告、涉案物品清单"})
+    assert transferred["agency"] == "230100-public_security"
+    assert transferred["number"].startswith("230100-GA-") and transferred["former_numbers"]
+    # The procuratorate sees it the moment it is transferred; the police own it.
+    assert hrb.procurator.get(transfer_id)["state"] == "transferred"
+    assert "accept_transfer" in hrb.police.allowed(transfer_id)
+    hrb.police.fire(transfer_id, "accept_transfer")
+    review = hrb.police.get(transfer_id)
+    assert {c["key"] for c in review["clocks"] if c["status"] == "running"} == {
+        "police_filing_decision", "economic_crime_follow_up"}
+    assert {c["kind"] for c in review["clocks"] if c["key"] == "economic_crime_follow_up"} == {"follow_up"}
+    hrb.police.fire(transfer_id, "file_criminal_case", {"decision_number": "哈公立字〔2026〕1号"}, expect=403)
+    hrb.police_head.fire(transfer_id, "file_criminal_case", {"decision_number": "哈公立字〔2026〕1号"})
+
+    admin = hrb.head.get(case["id"])
+    assert admin["state"] == "closed"
+    assert admin["history"][-1]["kind"] == "transition"
+    # The transferring agency hands over the seized items (its own clock on the police case).
+    assert "hand_over_items" in hrb.officer.allowed(transfer_id)
+    hrb.officer.fire(transfer_id, "hand_over_items", {"items": "假冒商品 1200 件"})
+    hrb.police.fire(transfer_id, "start_investigation")
+    solved = hrb.police.fire(transfer_id, "solve", {"suspects_arrested": 3, "amount_involved": "2600000.00"})
+    assert solved["state"] == "solved" and solved["amount_involved"] == "2600000.00"
+    hrb.police_head.fire(transfer_id, "refer_for_prosecution", {"reference": "哈公诉字〔2026〕9号"})
+    assert hrb.police_head.fire(transfer_id, "close_after_prosecution")["state"] == "closed"
+
+
+def test_declined_transfer_resumes_the_admin_case_and_supervision_can_order_filing(hrb):
+    case = _to_investigating(hrb)
+    transfer_id = hrb.officer.fire(case["id"], "propose_criminal_transfer",
+                                   {"reason": "涉嫌犯罪", "task_group": "王某、李某"})["links"][0]["id"]
+    hrb.head.fire(transfer_id, "approve_transfer")
+    hrb.officer.fire(transfer_id, "transfer", {"materials": "全部材料"})
+    hrb.police.fire(transfer_id, "accept_transfer")
+    hrb.police_head.fire(transfer_id, "decline_filing", {"reason": "未达追诉标准"})
+    assert hrb.head.get(case["id"])["state"] == "investigating"  # resumed
+    # The agency asks for reconsideration; the police uphold; the procuratorate orders filing.
+    hrb.head.fire(transfer_id, "request_reconsideration", {"reason": "金额已达标准"})
+    hrb.police_head.fire(transfer_id, "uphold_refusal", {"reason": "维持"})
+    hrb.head.fire(transfer_id, "request_supervision", {"reason": "建议立案监督"})
+    assert "ask_explanation" in hrb.procurator.allowed(transfer_id)
+    hrb.procurator.fire(transfer_id, "ask_explanation")
+    hrb.police.fire(transfer_id, "explain_refusal", {"explanation": "证据不足"})
+    hrb.procurator.fire(transfer_id, "order_filing", {"reason": "理由不成立"})
+    filed = hrb.police_head.fire(transfer_id, "file_on_order", {"decision_number": "哈公立字〔2026〕2号"})
+    assert filed["state"] == "filed"
+    # The admin case, which had resumed, is now closed as transferred.
+    assert hrb.head.get(case["id"])["state"] == "closed"
+
+
+def test_refused_transfer_and_police_return(hrb):
+    case = _to_investigating(hrb)
+    first = hrb.officer.fire(case["id"], "propose_criminal_transfer", {"reason": "疑似", "task_group": "甲、乙"})
+    hrb.head.fire(first["links"][0]["id"], "refuse_transfer", {"reason": "证据不足以认定涉嫌犯罪"})
+    assert hrb.head.get(case["id"])["state"] == "investigating"
+
+    second = hrb.officer.fire(case["id"], "propose_criminal_transfer", {"reason": "新证据", "task_group": "甲、乙"})
+    transfer_id = next(link["id"] for link in second["links"] if link["state"] == "transfer_proposed")
+    hrb.head.fire(transfer_id, "approve_transfer")
+    hrb.officer.fire(transfer_id, "transfer", {"materials": "材料"})
+    hrb.police.fire(transfer_id, "accept_transfer")
+    hrb.police_head.fire(transfer_id, "file_criminal_case", {"decision_number": "1"})
+    assert hrb.head.get(case["id"])["state"] == "closed"
+    hrb.police_head.fire(transfer_id, "return_for_admin_penalty", {"reason": "不构成犯罪"})
+    assert hrb.police.get(transfer_id)["state"] == "returned_for_admin_penalty"
+
+
+def test_police_open_a_criminal_case_directly(hrb):
+    case = hrb.police.register(workflow="criminal_transfer", state="filed", source="own_investigation")
+    assert case["state"] == "filed" and case["number"].startswith("230100-GA-")
+    hrb.officer.register(workflow="criminal_transfer", state="filed", expect=422)
+    hrb.police.register(workflow="criminal_transfer", state="transfer_proposed", expect=422)
+
+
+def test_handoff_to_the_competent_agency(hrb):
+    case = hrb.officer.register(ip_type="copyright")
+    sent = hrb.officer.fire(case["id"], "hand_off", {"receiving_agency": "230100-copyright",
+                                                     "reason": "属著作权侵权", "materials": "投诉材料一套"})
+    receipt = {c["key"]: c for c in sent["clocks"]}["handoff_receipt"]
+    assert receipt["status"] == "running" and receipt["remaining_working_days"] <= 3
+    assert hrb.officer.allowed(case["id"]) == set()  # frozen while pending
+    assert hrb.copyright_officer.allowed(case["id"]) == {"accept_handoff", "return_handoff"}
+    accepted = hrb.copyright_officer.fire(case["id"], "accept_handoff", {"note": "已接收"})
+    assert accepted["agency"] == "230100-copyright" and accepted["number"].startswith("230100-BQ-")
+    assert accepted["former_numbers"] == [case["number"]]
+    assert accepted["assigned_officer"] == "cr.officer"
+    # The sender keeps status access: state yes, the receiver's notes no.
+    seen = hrb.officer.get(accepted["id"])
+    assert seen["access"] == "status" and seen["allowed_transitions"] == []
+    assert seen["history"][-1]["note"] is None
+    # The old number still finds it.
+    found = hrb.officer.client.get(f"/api/v1/cases?q={case['number']}", headers=hrb.copyright_officer.headers)
+    assert [c["id"] for c in found.json["items"]] == [case["id"]]
+
+
+def test_handoff_can_be_returned_and_not_to_a_wrong_agency(hrb):
+    case = hrb.officer.register()
+    body = hrb.officer.fire(case["id"], "hand_off", {"receiving_agency": "230100-court", "reason": "x",
+                                                     "materials": "y"}, expect=422)
+    assert "receiving_agency" in body["error"]["fields"]
+    hrb.officer.fire(case["id"], "hand_off", {"receiving_agency": "230200-market_regulation",
+                                              "reason": "属地管辖", "materials": "材料"})
+    returned = hrb.qqhr_officer.fire(case["id"], "return_handoff", {"reason": "不属本局管辖"})
+    assert returned["agency"] == MR
+    hrb.qqhr_officer.get(case["id"], expect=404)
+    assert "start_verification" in hrb.officer.allowed(case["id"])

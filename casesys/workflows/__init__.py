@@ -10,8 +10,10 @@ from casesys.workflows import models  # noqa: F401
 
 def init_app(app: Flask) -> None:
     """Load and check every definition; a bad file stops start-up with its name and problem."""
+    from pathlib import Path
+
     from casesys.workflows.cli import workflows_cli
     from casesys.workflows.loader import load_workflows
 
-    app.extensions["casesys.workflows"] = load_workflows()
+    app.extensions["casesys.workflows"] = load_workflows(Path(app.config["CASESYS_WORKFLOW_DIR"]))
     app.cli.add_command(workflows_cli)

@@ -99,3 +99,56 @@ def test_officer_logs_in_registers_finds_a_case_and_switches_language(app, make_
     page.goto(f"{live_server}/cases/")
     assert page.locator("h1").inner_text() == "Cases"  # remembered
     context.close()
+
+
+def _sign_in(browser, live_server, username):
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/cases/")
+    return context, page
+
+
+def test_a_case_is_handed_off_and_accepted_through_the_inbox(app, make_user, live_server, browser):
+    from casesys.agencies.models import Agency
+    from casesys.cases.schemas import CaseIn
+    from casesys.cases.services import register_case
+    from casesys.extensions import db
+    from tests.factories import case_payload
+
+    sender = make_user("hrb.sender", "230100-market_regulation", "officer")
+    make_user("hrb.copyright", "230100-copyright", "officer")
+    case = register_case(sender, CaseIn(**case_payload(ip_type="copyright")))
+    case_id, old_number = case.id, case.number
+    db.session.commit()
+
+    context, page = _sign_in(browser, live_server, "hrb.sender")
+    page.goto(f"{live_server}/cases/{case_id}")
+    assert page.locator("#workflow-diagram .wf-current").count() == 1
+    page.click("#action-hand_off")
+    page.select_option("#receiving_agency", "230100-copyright")
+    page.fill("#reason", "属著作权侵权，移交版权主管部门")
+    page.fill("#materials", "投诉书、权属证明、购买凭证")
+    page.click("#submit-transition")
+    page.wait_for_url(f"**/cases/{case_id}")
+    assert page.locator("#pending-handoff").is_visible()
+    context.close()
+
+    context, page = _sign_in(browser, live_server, "hrb.copyright")
+    assert page.locator("#nav-inbox .count").inner_text() == "1"
+    page.click("#nav-inbox")
+    page.click(f"#inbox-handoffs >> text={old_number}")
+    page.wait_for_url(f"**/cases/{case_id}")
+    page.click("#action-accept_handoff")
+    page.fill("#note", "材料齐全，予以接收")
+    page.click("#submit-transition")
+    page.wait_for_url(f"**/cases/{case_id}")
+    assert page.locator("#case-number").inner_text().startswith("230100-BQ-")
+    agency = db.session.scalar(db.select(Agency).where(Agency.code == "230100-copyright"))
+    assert page.locator("#case-agency").inner_text() == agency.name_zh
+    assert old_number in page.locator("#former-numbers").inner_text()
+    assert page.locator("#pending-handoff").count() == 0
+    context.close()

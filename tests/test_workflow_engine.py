@@ -191,21 +191,27 @@ def test_parallel_conflicting_transitions_on_postgres(app, actor):
     db.session.rollback()
     results, barrier = [], threading.Barrier(8)
 
+    head_id = head.user.id
+
     def attempt(i):
         with app.app_context():
             from casesys.auth.models import User
 
-            user = db.session.get(User, head.user.id)
-            name, data = (("notify_party", {"intended_penalty": f"罚款{i}"}) if i % 2 else
-                          ("extend_case_decision", {"reason": f"理由{i}"}))
-            barrier.wait()
             try:
+                user = db.session.get(User, head_id)
+                name, data = (("notify_party", {"intended_penalty": f"罚款{i}"}) if i % 2 else
+                              ("extend_case_decision", {"reason": f"理由{i}"}))
+                user.roles, user.agency.region.path  # noqa: B018 (load before the race starts)
+                barrier.wait(timeout=30)
                 engine.apply_transition(user, case["id"], name, data, expected_version=version)
                 db.session.commit()
                 results.append("ok")
             except Conflict:
                 db.session.rollback()
                 results.append("conflict")
+            except Exception as exc:  # noqa: BLE001 (reported by the assertion below)
+                results.append(repr(exc))
+                barrier.abort()
             finally:
                 db.session.remove()
 

@@ -21,7 +21,7 @@ MAX_PAGE = 200
 
 
 def _json(model: BaseModel, status: int = 200):
-    response = jsonify(model.model_dump(mode="json"))
+    response = jsonify(model.model_dump(mode="json", by_alias=True))
     response.status_code = status
     return response
 

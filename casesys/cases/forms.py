@@ -21,6 +21,9 @@ class PartyForm(Form):
 
 
 class CaseForm(FlaskForm):
+    # Choices come from engine.registrable(user); the engine checks the pick again.
+    workflow = SelectField(_l("Workflow"), validators=[DataRequired()])
+    state = SelectField(_l("Starting point"), validators=[Optional()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     ip_type = SelectField(_l("IP type"), validators=[DataRequired()])
     source = SelectField(_l("Source"), validators=[DataRequired()])
@@ -32,7 +35,9 @@ class CaseForm(FlaskForm):
     complainant = FormField(PartyForm, label=_l("Right holder / complainant"))
     respondent = FormField(PartyForm, label=_l("Respondent / suspect"))
 
-    def fill_choices(self, regions) -> None:
+    def fill_choices(self, regions, workflows, states) -> None:
+        self.workflow.choices = workflows
+        self.state.choices = states
         self.ip_type.choices = choices_for(IP_TYPES)
         self.source.choices = choices_for(SOURCES)
         self.region.choices = regions

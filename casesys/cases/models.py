@@ -75,8 +75,9 @@ class Case(db.Model):
         back_populates="case", cascade="all, delete-orphan", order_by="CaseClock.id"
     )
 
-    # Optimistic locking: every UPDATE checks and bumps the version.
-    __mapper_args__ = {"version_id_col": version}
+    # Optimistic locking: every UPDATE checks the version; the engine bumps it once per
+    # transition (however many flushes the transition takes).
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
     @property
     def amount_involved(self) -> Decimal | None:

@@ -18,6 +18,8 @@ from casesys.core.guards import require
 from casesys.core.types import parse_row_id, today_in_china
 from casesys.extensions import db
 from casesys.templating import state_labels, text
+from casesys.workflows import engine
+from casesys.workflows.views import case_page
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -62,11 +64,32 @@ def _party_from(subform, role: str) -> dict | None:
             "uscc": data.get("uscc") or None, "id_number": data.get("id_number") or None}
 
 
+def _workflow_choices(user) -> tuple[list, list]:
+    """(workflow choices, starting-point choices) from what ``user`` may register; a starting
+    point is asked for only in workflows the user may enter in more than one state."""
+    locale = str(get_locale())
+    entries: dict[str, tuple] = {}
+    for wf, entry in engine.registrable(user):
+        entries.setdefault(wf.key, (wf, []))[1].append(entry)
+
+    def entry_label(wf, entry) -> str:
+        return entry.label(locale) if entry.label else f"{wf.label(locale)} · {wf.states[entry.state].label(locale)}"
+
+    workflows = [(key, entry_label(wf, es[0]) if len(es) == 1 else wf.label(locale))
+                 for key, (wf, es) in entries.items()]
+    if len(workflows) != 1:
+        workflows.insert(0, ("", "—"))
+    states = [(e.state, entry_label(wf, e)) for wf, es in entries.values() if len(es) > 1 for e in es]
+    return workflows, [("", _("Usual starting point")), *states] if states else []
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(Permission.REGISTER_CASES)
 def new():
-    form = CaseForm()
-    form.fill_choices(_region_choices(current_user.agency))
+    workflows, states = _workflow_choices(current_user)
+    only = workflows[0][0] if len(workflows) == 1 else ""
+    form = CaseForm(data={"workflow": only, "state": ""})  # a single workflow is preselected
+    form.fill_choices(_region_choices(current_user.agency), workflows, states or [("", "")])
     if request.method == "GET":
         form.region.data = current_user.agency.region_code
         form.received_on.data = today_in_china()
@@ -78,7 +101,8 @@ def new():
                 party_forms.append(subform)
                 parties.append(party)
         try:
-            data = CaseIn(workflow="admin_enforcement", title=form.title.data, ip_type=form.ip_type.data,
+            data = CaseIn(workflow=form.workflow.data, state=form.state.data or None, title=form.title.data,
+                          ip_type=form.ip_type.data,
                           source=form.source.data, region=form.region.data,
                           received_on=form.received_on.data, amount_involved=form.amount_involved.data,
                           confidential=form.confidential.data, parties=parties)
@@ -90,7 +114,8 @@ def new():
         else:
             flash(_("Case %(number)s registered.", number=case.number), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/new.html", form=form)
+    return render_template("cases/new.html", form=form, ask_state=bool(states),
+                           can_register=any(key for key, _label in workflows))
 
 
 def _attach_errors(form, party_forms, fields: dict[str, str]) -> None:
@@ -118,4 +143,4 @@ def _attach_errors(form, party_forms, fields: dict[str, str]) -> None:
 @require(Permission.VIEW_CASES)
 def show(case_id: int):
     case = services.get_case_for(current_user, case_id)
-    return render_template("cases/show.html", case=case)
+    return render_template("cases/show.html", case=case, **case_page(current_user, case))

@@ -14,6 +14,8 @@ def init_app(app: Flask) -> None:
 
     from casesys.workflows.cli import workflows_cli
     from casesys.workflows.loader import load_workflows
+    from casesys.workflows.views import bp
 
     app.extensions["casesys.workflows"] = load_workflows(Path(app.config["CASESYS_WORKFLOW_DIR"]))
     app.cli.add_command(workflows_cli)
+    app.register_blueprint(bp)

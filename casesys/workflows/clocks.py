@@ -57,7 +57,7 @@ def start(case: Case, key: str, definition: ClockDef, anchor: date, calendar: Wo
           today: date) -> CaseClock:
     """Start ``key`` on ``case`` from ``anchor``; a running clock of the same key ends first."""
     for running in open_clocks(case, key):
-        running.status, running.stopped_on = "ended", anchor
+        stop(running, anchor, status="ended")
     started_at = None
     if definition.unit == "hours":
         # Recorded today: now. Recorded for an earlier day: from that day's start, the strict reading.

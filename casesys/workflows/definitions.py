@@ -41,6 +41,7 @@ class FieldDef(_Data):
     choices: dict[str, Text] | None = None  # for type "choice"
     agency_kind: str | None = None  # for type "agency": the kind of agency to pick
     max_length: int = Field(default=2000, gt=0, le=20000)
+    future: bool = False  # a date field that may lie ahead (a performance date agreed)
     # A value the statistics need is also copied onto the case row.
     sets: Literal["amount_involved", "suspects_arrested", "fine"] | None = None
 

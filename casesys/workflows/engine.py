@@ -108,21 +108,24 @@ def _on_side(user, case: Case, wf: WorkflowDef, t: TransitionDef) -> bool:
 
 
 def _clock_problem(case: Case, wf: WorkflowDef, t: TransitionDef, user) -> str | None:
-    """Pause needs a running clock, resume a paused one, extend a step the user may approve."""
-    for key in t.clocks.pause:
-        if not any(c.status == "running" for c in clocks.open_clocks(case, key)):
-            return _("The clock %(clock)s is not running.", clock=wf.clocks[key].label.zh)
-    for key in t.clocks.resume:
-        if not any(c.status == "paused" for c in clocks.open_clocks(case, key)):
-            return _("The clock %(clock)s is not paused.", clock=wf.clocks[key].label.zh)
-    for key in t.clocks.extend:
-        running = clocks.open_clocks(case, key)
-        step = clocks.next_extension(running[-1], wf.clocks[key]) if running else None
-        if step is None:
-            return _("The clock %(clock)s cannot be extended further.", clock=wf.clocks[key].label.zh)
-        if step.approver not in user.roles:
-            return _("This extension needs the approval of: %(role)s.", role=step.approver)
+    """Pause needs one of its clocks running, resume one paused, extend one with a step the
+    user may approve (a transition may name alternatives, e.g. the three civil trial periods)."""
+    if t.clocks.pause and not _clocks_in(case, t.clocks.pause, "running"):
+        return _("The clock %(clock)s is not running.", clock=wf.clocks[t.clocks.pause[0]].label.zh)
+    if t.clocks.resume and not _clocks_in(case, t.clocks.resume, "paused"):
+        return _("The clock %(clock)s is not paused.", clock=wf.clocks[t.clocks.resume[0]].label.zh)
+    if t.clocks.extend:
+        steps = [clocks.next_extension(c, wf.clocks[c.key]) for c in _clocks_in(case, t.clocks.extend, "running")]
+        if not any(steps):
+            return _("The clock %(clock)s cannot be extended further.", clock=wf.clocks[t.clocks.extend[0]].label.zh)
+        if not any(step.approver in user.roles for step in steps if step):
+            return _("This extension needs the approval of: %(role)s.",
+                     role=", ".join(sorted({step.approver for step in steps if step})))
     return None
+
+
+def _clocks_in(case: Case, keys: list[str], status: str):
+    return [c for c in case.clocks if c.key in keys and c.status == status]
 
 
 def allowed_transitions(user, case: Case) -> list[Option]:
@@ -220,13 +223,19 @@ def apply_transition(user, case_id: int, name: str, data: dict | None = None, *,
     cleaned, errors = fields.clean(options[name].fields, data or {})
     if errors:
         raise InvalidInput(_("Some fields are missing or not valid."), errors)
+    _bump_version(case)
     if name in _HANDOFF_TRANSITIONS:
         _apply_handoff(user, case, wf, name, cleaned, day)
     else:
         _fire(user, case, wf, name, cleaned, day)
-    case.updated_at = utcnow()  # every step bumps the version, even one that keeps the state
     db.session.flush()
     return case
+
+
+def _bump_version(case: Case) -> None:
+    """Every step moves the version on by one, even a step that keeps the state."""
+    case.version += 1
+    case.updated_at = utcnow()
 
 
 def _refusal(user, case: Case, wf: WorkflowDef, name: str):
@@ -279,8 +288,10 @@ def _fire(user, case: Case, wf: WorkflowDef, name: str, cleaned: dict, day: date
         ACTIONS[t.action](ActionContext(user=user, case=case, transition=name, fields=cleaned, effective_on=day))
     if wf.is_final(case.state):
         case.outcome, case.closed_on = t.outcome or case.state, day
+        calendar, today = load_calendar(), today_in_china()
         for clock in clocks.open_clocks(case):
             clocks.stop(clock, day, status="ended")
+            clocks.recompute(clock, clock_definition(wf, clock.key), calendar, today)
     audit.record("case.transition", "case", case.id, user, number=case.number, transition=name,
                  from_state=from_state, to_state=case.state, effective_on=day.isoformat(),
                  caused_by=caused_by.number if caused_by else None)
@@ -307,27 +318,26 @@ def _copy_recorded_values(case: Case, t: TransitionDef, cleaned: dict) -> None:
 def _run_clock_ops(user, case: Case, wf: WorkflowDef, t: TransitionDef, cleaned: dict, day: date,
                    event: CaseEvent) -> None:
     calendar, today = load_calendar(), today_in_china()
-    for key in t.clocks.stop:
-        for clock in clocks.open_clocks(case, key):
-            clocks.stop(clock, day)
-    for key in t.clocks.pause:
-        for clock in clocks.open_clocks(case, key):
-            clocks.pause(clock, day, event.id)
-            clocks.recompute(clock, wf.clocks[key], calendar, today)
-    for key in t.clocks.resume:
-        for clock in clocks.open_clocks(case, key):
-            clocks.resume(clock, day)
-            clocks.recompute(clock, wf.clocks[key], calendar, today)
-    for key in t.clocks.extend:
-        clock = clocks.open_clocks(case, key)[-1]
-        step = clocks.next_extension(clock, wf.clocks[key])
+    for clock in [c for c in clocks.open_clocks(case) if c.key in t.clocks.stop]:
+        clocks.stop(clock, day)
+        clocks.recompute(clock, wf.clocks[clock.key], calendar, today)  # a pause it ended moves the date
+    for clock in _clocks_in(case, t.clocks.pause, "running"):
+        clocks.pause(clock, day, event.id)
+        clocks.recompute(clock, wf.clocks[clock.key], calendar, today)
+    for clock in _clocks_in(case, t.clocks.resume, "paused"):
+        clocks.resume(clock, day)
+        clocks.recompute(clock, wf.clocks[clock.key], calendar, today)
+    for clock in _clocks_in(case, t.clocks.extend, "running"):
+        step = clocks.next_extension(clock, wf.clocks[clock.key])
+        if step is None or step.approver not in user.roles:
+            continue
         amount = cleaned.get("extension_amount", step.amount)
         if amount is None or (step.amount is not None and amount > step.amount) or amount <= 0:
             limit = step.amount or "—"
             raise InvalidInput(_("The extension must be between 1 and %(limit)s.", limit=limit),
                                {"extension_amount": _("from 1 to %(limit)s", limit=limit)})
         clocks.extend(clock, step, amount, user, step.approver, day, event.id)
-        clocks.recompute(clock, wf.clocks[key], calendar, today)
+        clocks.recompute(clock, wf.clocks[clock.key], calendar, today)
     for key in t.clocks.start:
         condition = t.clocks.when.get(key, {})
         if all(_as_text(cleaned.get(f)) == v for f, v in condition.items()):
@@ -358,6 +368,7 @@ def _fire_effect(user, case: Case, name: str, day: date, caused_by: Case) -> Non
     state still waits for it; otherwise the linked case has moved on and is left alone."""
     wf = definition_of(case)
     if case.state in wf.transitions[name].from_:
+        _bump_version(case)
         _fire(user, case, wf, name, {}, max(day, *(e.effective_on for e in case.events)), caused_by=caused_by)
 
 
@@ -418,6 +429,7 @@ def _apply_handoff(user, case: Case, wf: WorkflowDef, name: str, cleaned: dict, 
     handoff = pending_handoff(case)
     for clock in clocks.open_clocks(case, HANDOFF_CLOCK):
         clocks.stop(clock, day)
+        clocks.recompute(clock, receipt, calendar, today)
     handoff.decided_by_id, handoff.decided_on = user.id, day
     if name == RETURN_HANDOFF:
         handoff.status, handoff.return_reason = "returned", cleaned["reason"]

@@ -36,7 +36,7 @@ def _one(field: FieldDef, value):
             day = value if isinstance(value, date) else date.fromisoformat(str(value))
         except ValueError:
             raise ValueError(_("a date such as 2026-05-01")) from None
-        if day > today_in_china():
+        if day > today_in_china() and not field.future:
             raise ValueError(_("cannot be in the future"))
         return day.isoformat()
     if kind == "decimal":

@@ -17,7 +17,8 @@ def _count(model) -> int:
 
 def test_seed_reference_is_complete_and_idempotent(runner):
     result = runner.invoke(args=["seed", "reference"])
-    assert result.exit_code == 0 and "0 regions, 0 agencies and 0 calendar days added" in result.output  # fixture seeded it
+    # the fixture seeded it
+    assert result.exit_code == 0 and "0 regions, 0 agencies and 0 calendar days added" in result.output
     assert _count(Region) == 14
     assert _count(Agency) == 2 + 14 * 11
     codes = set(db.session.scalars(select(Agency.code)))

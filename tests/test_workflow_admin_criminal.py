@@ -142,7 +142,8 @@ def test_pause_and_extension_move_the_due_date(hrb):
 def test_criminal_transfer_filed_by_police_closes_the_admin_case(hrb):
     case = _to_investigating(hrb)
     proposed = hrb.officer.fire(case["id"], "propose_criminal_transfer",
-                                {"reason": "销售金额超过五万元，涉嫌销售假冒注册商标的商品罪", "task_group": "王某、李某"})
+                                {"reason": "销售金额超过五万元，涉嫌销售假冒注册商标的商品罪",
+                                 "task_group": "王某、李某"})
     assert proposed["state"] == "awaiting_criminal"
     [link] = proposed["links"]
     assert link["workflow"] == "criminal_transfer" and link["direction"] == "child"

@@ -63,7 +63,8 @@ BROKEN = [
     ("link to unknown workflow",
      lambda d: d["transitions"]["propose_criminal_transfer"]["creates"].update(workflow="tribunal"),
      "unknown workflow 'tribunal'"),
-    ("stuck state", lambda d: d["transitions"].pop("end_hearing"), "'hearing' is not final but no transition leaves it"),
+    ("stuck state", lambda d: d["transitions"].pop("end_hearing"),
+     "'hearing' is not final but no transition leaves it"),
 ]
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
-
 from sqlalchemy import select
 
 from casesys.cases.access import access_level

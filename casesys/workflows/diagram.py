@@ -18,7 +18,7 @@ def mermaid(wf: WorkflowDef, current: str | None = None, locale: str = "zh") -> 
     lines = ["stateDiagram-v2", f"    [*] --> {wf.initial_state}"]
     for key, state in wf.states.items():
         lines.append(f'    state "{state.label(locale)} ({key})" as {key}')
-    for source, target, name, t in _edges(wf):
+    for source, target, _name, t in _edges(wf):
         lines.append(f"    {source} --> {target}: {t.label(locale)}")
     lines += [f"    {key} --> [*]" for key, state in wf.states.items() if state.final]
     if current:

@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casesys import audit
 from casesys.agencies.models import Agency
+from casesys.auth.permissions import ROLES
 from casesys.cases.access import can_view
 from casesys.cases.models import Case, CaseEvent, Party
 from casesys.cases.services import next_case_number
 from casesys.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from casesys.core.i18n import label
 from casesys.core.types import today_in_china, utcnow
 from casesys.extensions import db
 from casesys.workcalendar import load_calendar
@@ -58,6 +61,10 @@ class Option:
     to: str
     label: Text
     fields: list[FieldDef]
+
+
+def _local(text: Text) -> str:
+    return text(str(get_locale()))
 
 
 def workflows() -> dict[str, WorkflowDef]:
@@ -111,16 +118,17 @@ def _clock_problem(case: Case, wf: WorkflowDef, t: TransitionDef, user) -> str |
     """Pause needs one of its clocks running, resume one paused, extend one with a step the
     user may approve (a transition may name alternatives, e.g. the three civil trial periods)."""
     if t.clocks.pause and not _clocks_in(case, t.clocks.pause, "running"):
-        return _("The clock %(clock)s is not running.", clock=wf.clocks[t.clocks.pause[0]].label.zh)
+        return _("The clock %(clock)s is not running.", clock=_local(wf.clocks[t.clocks.pause[0]].label))
     if t.clocks.resume and not _clocks_in(case, t.clocks.resume, "paused"):
-        return _("The clock %(clock)s is not paused.", clock=wf.clocks[t.clocks.resume[0]].label.zh)
+        return _("The clock %(clock)s is not paused.", clock=_local(wf.clocks[t.clocks.resume[0]].label))
     if t.clocks.extend:
         steps = [clocks.next_extension(c, wf.clocks[c.key]) for c in _clocks_in(case, t.clocks.extend, "running")]
         if not any(steps):
-            return _("The clock %(clock)s cannot be extended further.", clock=wf.clocks[t.clocks.extend[0]].label.zh)
+            return _("The clock %(clock)s cannot be extended further.",
+                     clock=_local(wf.clocks[t.clocks.extend[0]].label))
         if not any(step.approver in user.roles for step in steps if step):
             return _("This extension needs the approval of: %(role)s.",
-                     role=", ".join(sorted({step.approver for step in steps if step})))
+                     role=", ".join(sorted({label(ROLES, step.approver) for step in steps if step})))
     return None
 
 
@@ -245,10 +253,10 @@ def _refusal(user, case: Case, wf: WorkflowDef, name: str):
         return InvalidInput(_("The workflow has no transition %(name)s.", name=name),
                             {"transition": _("not a transition of %(workflow)s", workflow=wf.key)})
     if t is not None and t.system:
-        return Forbidden(_("%(name)s happens only through a linked case.", name=name))
+        return Forbidden(_("%(name)s happens only through a linked case.", name=_local(t.label)))
     if t is not None and case.state not in t.from_:
-        return InvalidInput(_("%(name)s cannot be done while the case is %(state)s.", name=name,
-                              state=wf.states[case.state].label.zh),
+        return InvalidInput(_("%(name)s cannot be done while the case is %(state)s.", name=_local(t.label),
+                              state=_local(wf.states[case.state].label)),
                             {"transition": _("not allowed in state %(state)s", state=case.state)})
     if t is not None and _on_side(user, case, wf, t):
         reason = _clock_problem(case, wf, t, user) or (t.guard and GUARDS[t.guard](case, user))

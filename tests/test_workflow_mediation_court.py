@@ -7,7 +7,7 @@ make-up working days Sunday 09-20 and Saturday 10-10); 2027 is not loaded ("cale
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -113,10 +113,19 @@ def test_mediation_settles_and_the_court_confirms_the_agreement(hrb):
     hrb.mediator.fire(case["id"], "extend_entrusted_mediation", {"reason": "x", "extension_amount": 5}, expect=422)
 
     hrb.mediator.fire(case["id"], "settle", {"amount": "80000"}, expect=422)
+    # The performance date is a date, and may lie ahead (whatever the parties agreed).
+    errors = hrb.mediator.fire(case["id"], "settle", {"terms": "x", "performance_date": "2026年底"},
+                               expect=422)["error"]["fields"]
+    assert set(errors) == {"performance_date"}
+    performance = (today_in_china() + timedelta(days=400)).isoformat()
     settled = hrb.mediator.fire(case["id"], "settle", {"terms": "停止销售并赔偿八万元", "amount": "80000",
-                                                       "performance_date": "2026-12-31"},
+                                                       "performance_date": performance},
                                 effective_on=date(2026, 8, 20))
     assert settled["state"] == "settled" and settled["amount_involved"] == "80000.00"
+    db.session.rollback()
+    [event] = [e for e in db.session.get(Case, case["id"]).events if (e.data or {}).get("transition") == "settle"]
+    assert event.data["fields"]["performance_date"] == performance
+    assert set(clocks(settled)) == {"confirmation_application"}  # no clock for the performance date
     application = clocks(settled)["confirmation_application"]
     # 30 days after 08-20 is Saturday 09-19; Sunday 09-20 is a make-up working day.
     assert (application["strict_due_on"], application["due_on"]) == ("2026-09-19", "2026-09-20")
@@ -291,11 +300,11 @@ def test_triage_starts_one_clock_from_filing_and_conversion_keeps_that_anchor(hr
     # Counted from 立案 (the received date), not from the triage.
     assert (c["trial_simple"]["started_on"], c["trial_simple"]["due_on"]) == ("2026-06-15", "2026-09-15")
     assert "Art 164" in c["trial_simple"]["legal_basis"]["en"]
-    # Only the steps of the procedure actually running are offered.
+    # The trial steps act on the procedure's clock; nothing is paused yet, and small claims is not running.
     allowed = hrb.president.allowed(case["id"])
-    assert {"convert_to_ordinary", "extend_trial_simple", "suspend_trial_simple", "entrust_mediation_simple"} <= allowed
-    assert not allowed & {"extend_trial_ordinary", "suspend_trial_ordinary", "entrust_mediation_ordinary",
-                          "convert_small_claims", "resume_trial_simple"}
+    assert {"convert_to_ordinary", "extend_trial", "suspend_trial", "entrust_mediation"} <= allowed
+    assert not allowed & {"convert_small_claims", "resume_trial"}
+    hrb.judge.fire(case["id"], "resume_trial", {"note": "x"}, expect=422)
 
     hrb.judge.fire(case["id"], "convert_to_ordinary", {"reason": "案情复杂"}, expect=403)
     converted = hrb.president.fire(case["id"], "convert_to_ordinary", {"reason": "需要鉴定，案情复杂"},
@@ -310,10 +319,13 @@ def test_triage_starts_one_clock_from_filing_and_conversion_keeps_that_anchor(hr
     assert len(hrb.president.get(case["id"])["clocks"]) == 2
 
     # Ordinary: +6 months by the president, then at most 3 more with the higher court's approval.
-    first = clocks(hrb.president.fire(case["id"], "extend_trial_ordinary", {"reason": "院长批准"},
-                                      effective_on=date(2026, 7, 2)))["trial_ordinary"]
+    extended = clocks(hrb.president.fire(case["id"], "extend_trial", {"reason": "院长批准"},
+                                         effective_on=date(2026, 7, 2)))
+    first = extended["trial_ordinary"]
     assert (first["due_on"], first["calendar_unconfirmed"], first["extensions_left"]) == ("2027-06-15", True, 1)
-    body = hrb.president.fire(case["id"], "extend_trial_ordinary", {"reason": "上级法院批准", "extension_amount": 4},
+    # The stopped simple-procedure clock is left alone.
+    assert (extended["trial_simple"]["due_on"], extended["trial_simple"]["extensions_left"]) == ("2026-09-15", 1)
+    body = hrb.president.fire(case["id"], "extend_trial", {"reason": "上级法院批准", "extension_amount": 4},
                               expect=422)
     assert "extension_amount" in body["error"]["fields"]
 
@@ -321,19 +333,23 @@ def test_triage_starts_one_clock_from_filing_and_conversion_keeps_that_anchor(hr
 def test_simple_procedure_extends_once_and_pauses_for_appraisal(hrb):
     case_id = register_civil(hrb)["id"]
     hrb.judge.fire(case_id, "assign_procedure", {"procedure": "simple"}, effective_on=date(2026, 6, 22))
-    hrb.judge.fire(case_id, "extend_trial_simple", {"reason": "x"}, expect=403)
-    extended = clocks(hrb.president.fire(case_id, "extend_trial_simple", {"reason": "院长批准"},
-                                         effective_on=date(2026, 6, 23)))["trial_simple"]
-    assert (extended["due_on"], extended["extensions_left"]) == ("2026-10-15", 0)  # 4 months in all
-    hrb.president.fire(case_id, "extend_trial_simple", {"reason": "again"}, expect=422)
+    hrb.judge.fire(case_id, "extend_trial", {"reason": "x"}, expect=403)
+    extended = clocks(hrb.president.fire(case_id, "extend_trial", {"reason": "院长批准"},
+                                         effective_on=date(2026, 6, 23)))
+    assert set(extended) == {"trial_simple"}
+    assert (extended["trial_simple"]["due_on"], extended["trial_simple"]["extensions_left"]) == (
+        "2026-10-15", 0)  # 4 months in all
+    assert "extend_trial" not in hrb.president.allowed(case_id)
+    hrb.president.fire(case_id, "extend_trial", {"reason": "again"}, expect=422)
 
-    assert "reason" in hrb.judge.fire(case_id, "suspend_trial_simple", {}, expect=422)["error"]["fields"]
-    paused = hrb.judge.fire(case_id, "suspend_trial_simple", {"reason": "appraisal", "note": "委托技术鉴定"},
+    assert "reason" in hrb.judge.fire(case_id, "suspend_trial", {}, expect=422)["error"]["fields"]
+    paused = hrb.judge.fire(case_id, "suspend_trial", {"reason": "appraisal", "note": "委托技术鉴定"},
                             effective_on=date(2026, 7, 1))
     assert clocks(paused)["trial_simple"]["status"] == "paused"
     assert "render_judgment" in hrb.judge.allowed(case_id)
-    hrb.judge.fire(case_id, "suspend_trial_simple", {"reason": "settlement"}, expect=422)
-    resumed = hrb.judge.fire(case_id, "resume_trial_simple", {"note": "鉴定意见已送达"}, effective_on=date(2026, 8, 31))
+    assert not hrb.judge.allowed(case_id) & {"suspend_trial", "entrust_mediation"}  # nothing runs to pause
+    hrb.judge.fire(case_id, "suspend_trial", {"reason": "settlement"}, expect=422)
+    resumed = hrb.judge.fire(case_id, "resume_trial", {"note": "鉴定意见已送达"}, effective_on=date(2026, 8, 31))
     c = clocks(resumed)["trial_simple"]
     # 61 days not counted: 10-15 + 61 = 12-15.
     assert (c["status"], c["strict_due_on"], c["due_on"]) == (open_status("2026-12-15"), "2026-12-15", "2026-12-15")
@@ -364,10 +380,13 @@ def test_small_claims_conversion_and_other_conclusions(hrb):
 
     ordinary = register_civil(hrb)["id"]
     hrb.judge.fire(ordinary, "assign_procedure", {"procedure": "ordinary"}, effective_on=date(2026, 6, 16))
-    hrb.judge.fire(ordinary, "suspend_trial_ordinary", {"reason": "settlement"}, effective_on=date(2026, 6, 20))
+    hrb.judge.fire(ordinary, "suspend_trial", {"reason": "settlement"}, effective_on=date(2026, 6, 20))
     mediated = hrb.judge.fire(ordinary, "conclude_by_mediation", {"terms": "被告赔偿三万元", "amount": "30000"},
                               effective_on=date(2026, 7, 20))
-    assert mediated["state"] == "mediated" and clocks(mediated)["trial_ordinary"]["status"] == "met"
+    trial = clocks(mediated)["trial_ordinary"]
+    assert mediated["state"] == "mediated" and trial["status"] == "met"
+    # Stopped while paused: the pause ends on 07-20, so 30 days are not counted (12-15 + 30).
+    assert (trial["strict_due_on"], trial["due_on"]) == ("2027-01-14", "2027-01-14")
     hrb.judge.fire(ordinary, "close_mediated")
 
     dismissed = register_civil(hrb)["id"]
@@ -390,8 +409,8 @@ def test_civil_refusals(hrb):
     hrb.judge.fire(case_id, "assign_procedure", {"procedure": "ordinary"}, effective_on=date(2026, 6, 16))
     hrb.president.fire(case_id, "entrusted_mediation_failed", expect=403)
     assert hrb.judge.get(case_id)["state"] == "trial"
-    hrb.judge.fire(case_id, "entrust_mediation_ordinary", {}, expect=422)
-    body = hrb.judge.fire(case_id, "entrust_mediation_ordinary", {"mediation_org": COURT}, expect=422)
+    hrb.judge.fire(case_id, "entrust_mediation", {}, expect=422)
+    body = hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": COURT}, expect=422)
     assert "mediation_org" in body["error"]["fields"]
     assert hrb.judge.get(case_id)["links"] == []
     body = hrb.ip_officer.register(workflow="civil_litigation", title="x", ip_type="trademark", source="complaint",
@@ -405,7 +424,7 @@ def test_civil_refusals(hrb):
 def entrust(hrb) -> tuple[int, int]:
     case_id = register_civil(hrb)["id"]
     hrb.judge.fire(case_id, "assign_procedure", {"procedure": "ordinary"}, effective_on=date(2026, 6, 22))
-    entrusted = hrb.judge.fire(case_id, "entrust_mediation_ordinary", {"mediation_org": MED, "reason": "委托调解"},
+    entrusted = hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": MED, "reason": "委托调解"},
                                effective_on=date(2026, 7, 10))
     return case_id, child(entrusted, "mediation")["id"]
 
@@ -460,10 +479,10 @@ def test_entrusted_mediation_fails_and_the_trial_resumes(hrb):
     assert (last["from_state"], last["to_state"], last["effective_on"], last["agency"]) == (
         "pre_mediation", "trial", "2026-08-14", MED)
     # The trial goes on; the court may entrust again, pause and extend.
-    assert {"render_judgment", "suspend_trial_ordinary", "entrust_mediation_ordinary"} <= hrb.judge.allowed(case_id)
-    hrb.judge.fire(case_id, "suspend_trial_ordinary", {"reason": "public_notice"}, effective_on=date(2026, 8, 20))
-    hrb.judge.fire(case_id, "resume_trial_ordinary", {"note": "公告期满"}, effective_on=date(2026, 9, 1))
-    extended = clocks(hrb.president.fire(case_id, "extend_trial_ordinary", {"reason": "院长批准延长六个月"},
+    assert {"render_judgment", "suspend_trial", "entrust_mediation"} <= hrb.judge.allowed(case_id)
+    hrb.judge.fire(case_id, "suspend_trial", {"reason": "public_notice"}, effective_on=date(2026, 8, 20))
+    hrb.judge.fire(case_id, "resume_trial", {"note": "公告期满"}, effective_on=date(2026, 9, 1))
+    extended = clocks(hrb.president.fire(case_id, "extend_trial", {"reason": "院长批准延长六个月"},
                                          effective_on=date(2026, 9, 2)))["trial_ordinary"]
     # 12-15 + 6 months = 2027-06-15, + 47 days not counted = Sunday 2027-08-01 -> Monday.
     assert (extended["strict_due_on"], extended["due_on"]) == ("2027-08-01", "2027-08-02")
@@ -476,8 +495,9 @@ def test_entrusted_mediation_fails_and_the_trial_resumes(hrb):
 def test_entrusted_mediation_settles_and_concludes_the_court_case(hrb):
     case_id = register_civil(hrb, received=date(2026, 9, 1))["id"]
     hrb.judge.fire(case_id, "assign_procedure", {"procedure": "small_claims"}, effective_on=date(2026, 9, 2))
-    entrusted = hrb.judge.fire(case_id, "entrust_mediation_small_claims", {"mediation_org": MED},
+    entrusted = hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": MED},
                                effective_on=date(2026, 9, 3))
+    assert set(clocks(entrusted)) == {"trial_small_claims"}
     assert clocks(entrusted)["trial_small_claims"]["status"] == "paused"
     mediation_id = child(entrusted, "mediation")["id"]
     hrb.mediator.fire(mediation_id, "start_mediation", {"mediators": "何平"}, effective_on=date(2026, 9, 4))
@@ -493,7 +513,10 @@ def test_entrusted_mediation_settles_and_concludes_the_court_case(hrb):
 
     civil = hrb.judge.get(case_id)
     assert civil["state"] == "mediated"
-    assert clocks(civil)["trial_small_claims"]["status"] == "met"  # stopped 09-10, due 11-02 at the earliest
+    trial = clocks(civil)["trial_small_claims"]
+    assert trial["status"] == "met"
+    # Stopped while paused: 09-03..09-10 not counted, 11-01 + 7 = Sunday 11-08, rolled to Monday.
+    assert (trial["strict_due_on"], trial["due_on"]) == ("2026-11-08", "2026-11-09")
     closed = hrb.judge.fire(case_id, "close_mediated", {"note": "出具调解书"})
     assert closed["state"] == "closed" and outcome(case_id) == "mediated"
     # The mediation case lives on: the parties may still ask for judicial confirmation.

@@ -229,7 +229,10 @@ def test_settled_by_mediation_during_the_answer_period(ipo):
     settled = ipo.officer.fire(case_id, "settle", {"terms": "被请求人停止制造并赔偿五万元", "amount": "50000"},
                                effective_on=date(2026, 9, 30))
     assert settled["state"] == "settled" and settled["amount_involved"] == "50000.00"
-    assert clocks(settled)["case_conclusion"]["status"] == "met"
+    conclusion = clocks(settled)["case_conclusion"]
+    # Stopped while paused: the ten days of talks (09-20..09-30) are not counted, 12-10 + 10 = Sunday 12-20.
+    assert (conclusion["status"], conclusion["strict_due_on"], conclusion["due_on"]) == (
+        "met", "2026-12-20", "2026-12-21")
     closed = ipo.head.fire(case_id, "close_settled", {"note": "已履行"})
     assert closed["state"] == "closed" and outcome(case_id) == "settled"
 

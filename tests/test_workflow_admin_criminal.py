@@ -23,6 +23,8 @@ def hrb(actor):
         procurator = actor("procurator", "230100-procuratorate", "agency_head")
         copyright_officer = actor("cr.officer", "230100-copyright", "officer")
         qqhr_officer = actor("qqhr.officer", "230200-market_regulation", "officer")
+        province_procurator = actor("hl.procurator", "230000-procuratorate", "officer")
+        qqhr_procurator = actor("qqhr.procurator", "230200-procuratorate", "officer")
 
     return Cast
 
@@ -161,8 +163,10 @@ def test_criminal_transfer_filed_by_police_closes_the_admin_case(hrb):
     transferred = hrb.officer.fire(transfer_id, "transfer", {"materials": "移送书、调查报告、涉案物品清单"})
     assert transferred["agency"] == "230100-public_security"
     assert transferred["number"].startswith("230100-GA-") and transferred["former_numbers"]
-    # The procuratorate sees it the moment it is transferred; the police own it.
+    # The procuratorate sees it the moment it is transferred (the province's too); the police own it.
     assert hrb.procurator.get(transfer_id)["state"] == "transferred"
+    assert hrb.province_procurator.get(transfer_id)["access"] == "full"
+    hrb.qqhr_procurator.get(transfer_id, expect=404)
     assert "accept_transfer" in hrb.police.allowed(transfer_id)
     hrb.police.fire(transfer_id, "accept_transfer")
     review = hrb.police.get(transfer_id)

@@ -23,6 +23,12 @@ def _shared_with_agency(user, level: str | None = None):
     return stmt if level is None else stmt.where(CaseAccess.level == level)
 
 
+def _procuratorate_copies():
+    from casesys.workflows.models import CaseAccess
+
+    return select(CaseAccess.case_id).where(CaseAccess.reason == "procuratorate_copy")
+
+
 def _owner_clause(user) -> ColumnElement[bool] | None:
     """Full access through the owning agency (heads: all; officers: confidential only when assigned)."""
     if "agency_head" in user.roles:
@@ -46,6 +52,9 @@ def visible_cases_clause(user) -> ColumnElement[bool]:
         # procuratorate's copy of a transfer, the agency a linked case came from.
         clauses.append(Case.id.in_(_shared_with_agency(user)))
         clauses.append(Case.origin_agency_id == user.agency_id)
+        if user.agency.kind == "procuratorate":
+            # A procuratorate sees every transfer copied to a procuratorate in its region and below.
+            clauses.append(Case.id.in_(_procuratorate_copies()) & Case.region_code.in_(_region_scope(user)))
     return or_(*clauses) if clauses else false()
 
 
@@ -59,6 +68,8 @@ def access_level(user, case: Case) -> str | None:
     if not can_view(user, case):
         return None
     full = [Case.id.in_(_shared_with_agency(user, "full"))]
+    if user.agency.kind == "procuratorate":
+        full.append(Case.id.in_(_procuratorate_copies()) & Case.region_code.in_(_region_scope(user)))
     if "supervisor" in user.roles:
         full.append(Case.region_code.in_(_region_scope(user)))
     if (owner := _owner_clause(user)) is not None:

@@ -164,3 +164,18 @@ def test_a_failed_write_leaves_nothing_behind(app, harbin, monkeypatch):
     monkeypatch.undo()
     # The number was not consumed either: the next case is still 00001.
     assert _register(harbin) and db.session.scalar(db.select(Case.number_seq)) == 1
+
+
+def test_list_filters_by_workflow_and_shows_the_next_deadline(client, actor):
+    officer = actor("mr.list", "230100-market_regulation", "officer")
+    police = actor("police.list", "230100-public_security", "officer")
+    admin_case = officer.register(title="行政案件甲")
+    police.register(workflow="criminal_transfer", state="filed", source="own_investigation", title="刑事案件乙")
+    actor("sup.list", "230000-coordination_office", "supervisor")
+    login(client, "sup.list")
+    page = client.get("/cases/?workflow=criminal_transfer").get_data(as_text=True)
+    assert "刑事案件乙" in page and "行政案件甲" not in page
+    page = client.get("/cases/?workflow=admin_enforcement").get_data(as_text=True)
+    due = {c["key"]: c for c in officer.get(admin_case["id"])["clocks"]}["filing_decision"]["due_on"]
+    assert "行政案件甲" in page and due in page
+    assert client.get("/cases/?workflow=nonsense").status_code == 200

@@ -49,6 +49,7 @@ class CaseFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
+    workflow = SelectField(_l("Workflow"), validators=[Optional()])
     state = SelectField(_l("State"), validators=[Optional()])
     ip_type = SelectField(_l("IP type"), validators=[Optional()])
     received_from = DateField(_l("Received from"), validators=[Optional()])

@@ -98,7 +98,7 @@ def get_case_for(user, case_id: int) -> Case:
 def search_cases(user, filters: CaseFilters, *, after_id: int | None = None, limit: int = 50) -> list[Case]:
     """Visible cases, newest first, ``limit`` at a time after the keyset ``after_id``."""
     stmt = (select(Case).where(visible_cases_clause(user))
-            .options(selectinload(Case.parties)).order_by(Case.id.desc()).limit(limit))
+            .options(selectinload(Case.parties), selectinload(Case.clocks)).order_by(Case.id.desc()).limit(limit))
     conditions = []
     if filters.state:
         conditions.append(Case.state == filters.state)

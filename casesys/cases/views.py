@@ -18,7 +18,7 @@ from casesys.core.guards import require
 from casesys.core.types import parse_row_id, today_in_china
 from casesys.extensions import db
 from casesys.templating import state_labels, text
-from casesys.workflows import engine
+from casesys.workflows import engine, overview
 from casesys.workflows.views import case_page
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -28,6 +28,8 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @require(Permission.VIEW_CASES)
 def index():
     form = CaseFilterForm(request.args)
+    form.workflow.choices = [("", _("Any workflow"))] + [(wf.key, text(wf.label))
+                                                         for wf in engine.workflows().values()]
     form.state.choices = [("", _("Any state"))] + [(key, text(label)) for key, label in state_labels().items()]
     form.ip_type.choices = choices_for(IP_TYPES, blank=_("Any IP type"))
     cases, after, filter_error = [], None, None
@@ -45,7 +47,8 @@ def index():
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_args = {**args, "after": cases[-1].id} if more else None
     return render_template("cases/index.html", form=form, cases=cases, next_args=next_args,
-                           first_args=args if after is not None else None, filter_error=filter_error)
+                           first_args=args if after is not None else None, filter_error=filter_error,
+                           next_due=overview.next_due, today=today_in_china())
 
 
 def _region_choices(agency) -> list[tuple[str, str]]:

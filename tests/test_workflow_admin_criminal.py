@@ -72,6 +72,8 @@ def test_main_path_to_a_penalty_decision(hrb):
     assert closed["state"] == "closed"
     assert all(c["status"] in ("met", "late", "ended") for c in closed["clocks"])
     assert closed["allowed_transitions"] == []
+    assert closed["history"][-2]["transition"] == "decide_penalty"
+    assert closed["history"][-2]["fields"]["fine"] == "50000.00"
     kinds = [e["kind"] for e in closed["history"]]
     assert kinds[0] == "registered" and kinds.count("transition") == 8
 
@@ -251,7 +253,8 @@ def test_handoff_to_the_competent_agency(hrb):
     # The sender keeps status access: state yes, the receiver's notes no.
     seen = hrb.officer.get(accepted["id"])
     assert seen["access"] == "status" and seen["allowed_transitions"] == []
-    assert seen["history"][-1]["note"] is None
+    assert seen["history"][-1]["note"] is None and seen["history"][-1]["fields"] == {}
+    assert accepted["history"][-1]["fields"]["note"] == "已接收"
     # The old number still finds it.
     found = hrb.officer.client.get(f"/api/v1/cases?q={case['number']}", headers=hrb.copyright_officer.headers)
     assert [c["id"] for c in found.json["items"]] == [case["id"]]
@@ -268,3 +271,41 @@ def test_handoff_can_be_returned_and_not_to_a_wrong_agency(hrb):
     assert returned["agency"] == MR
     hrb.qqhr_officer.get(case["id"], expect=404)
     assert "start_verification" in hrb.officer.allowed(case["id"])
+
+
+@pytest.mark.parametrize("value", [["penalty"], {"a": 1}, 7, None, "", "fine_and_jail"], ids=repr)
+def test_odd_json_for_a_choice_is_a_422_naming_the_field(hrb, value):
+    case = hrb.officer.register()
+    hrb.officer.fire(case["id"], "start_verification")
+    hrb.head.fire(case["id"], "file_case")
+    hrb.officer.fire(case["id"], "start_investigation")
+    hrb.officer.fire(case["id"], "notify_party", {"intended_penalty": "罚款"})
+    body = hrb.head.fire(case["id"], "decide_penalty", {"decision": value, "fine": ["1"],
+                                                        "order_to_stop": {"x": 1}}, expect=422)
+    assert set(body["error"]["fields"]) == {"decision", "fine", "order_to_stop"}
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"transition": "start_verification"}, "expected_version"),
+    ({"transition": "start_verification", "expected_version": "one"}, "expected_version"),
+    ({"transition": "start_verification", "expected_version": 1, "fields": ["x"]}, "fields"),
+    ({"transition": "start_verification", "expected_version": 1, "effective_on": "yesterday"}, "effective_on"),
+    ({"expected_version": 1}, "transition"),
+    ({"transition": "start_verification", "expected_version": 1, "colour": "red"}, "colour"),
+])
+def test_malformed_transition_requests_are_422(hrb, body, field):
+    case = hrb.officer.register()
+    response = hrb.officer.client.post(f"/api/v1/cases/{case['id']}/transitions", json=body,
+                                       headers=hrb.officer.headers)
+    assert response.status_code == 422 and field in response.json["error"]["fields"], response.json
+    assert hrb.officer.get(case["id"])["state"] == "received"
+
+
+def test_transitions_need_a_token_and_a_json_body(hrb):
+    case = hrb.officer.register()
+    url = f"/api/v1/cases/{case['id']}/transitions"
+    assert hrb.officer.client.post(url, json={"transition": "start_verification"}).status_code == 401
+    response = hrb.officer.client.post(url, data="not json", headers=hrb.officer.headers)
+    assert response.status_code == 400 and response.json["error"]["code"] == "bad_json"
+    assert hrb.officer.client.post("/api/v1/cases/999999/transitions", headers=hrb.officer.headers,
+                                   json={"transition": "x", "expected_version": 1}).status_code == 404

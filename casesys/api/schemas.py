@@ -37,14 +37,18 @@ class EventOut(BaseModel):
     agency: str | None
     occurred_at: datetime
     effective_on: date
+    transition: str | None
     note: str | None
+    fields: dict = Field(description="what the step recorded; withheld (empty) from another agency's view")
 
     @classmethod
     def of(cls, event: CaseEvent) -> EventOut:
+        data = event.data or {}
         return cls(id=event.id, kind=event.kind, from_state=event.from_state, to_state=event.to_state,
                    actor=event.actor.username if event.actor else None,
                    agency=event.agency.code if event.agency else None, occurred_at=event.occurred_at,
-                   effective_on=event.effective_on, note=event.note)
+                   effective_on=event.effective_on, transition=data.get("transition"), note=event.note,
+                   fields=data.get("fields", {}))
 
 
 class CaseOut(BaseModel):
@@ -148,7 +152,7 @@ class CaseDetailOut(CaseOut):
         access = access_level(user, case) or "status"
         history = [EventOut.of(e) for e in case.events]
         if access == "status":
-            history = [h if e.agency_id == user.agency_id else h.model_copy(update={"note": None})
+            history = [h if e.agency_id == user.agency_id else h.model_copy(update={"note": None, "fields": {}})
                        for h, e in zip(history, case.events, strict=True)]
         former = db.session.scalars(select(CaseFormerNumber.number).where(CaseFormerNumber.case_id == case.id)
                                     .order_by(CaseFormerNumber.id))

@@ -64,11 +64,11 @@ def _one(field: FieldDef, value):
             return False
         raise ValueError(_("true or false"))
     if kind == "choice":
-        if value not in (field.choices or {}):
+        if not isinstance(value, str) or value not in (field.choices or {}):
             raise ValueError(_("one of: %(choices)s", choices=", ".join(field.choices or {})))
         return value
     if kind == "agency":
-        agency = db.session.scalar(select(Agency).where(Agency.code == str(value)))
+        agency = db.session.scalar(select(Agency).where(Agency.code == value)) if isinstance(value, str) else None
         if agency is None or (field.agency_kind and agency.kind != field.agency_kind):
             raise ValueError(_("the code of an agency of kind %(kind)s", kind=field.agency_kind or "*"))
         return agency.code

@@ -69,7 +69,8 @@ def test_main_path_to_a_penalty_decision(hrb):
                             {"decision": "penalty", "fine": "50000", "order_to_stop": True})
     assert decided["state"] == "decided"
     closed = hrb.head.fire(case["id"], "close_case")
-    assert closed["state"] == "closed"
+    assert closed["state"] == "closed" and closed["outcome"] == "decided"
+    assert closed["closed_on"] == today_in_china().isoformat()
     assert all(c["status"] in ("met", "late", "ended") for c in closed["clocks"])
     assert closed["allowed_transitions"] == []
     assert closed["history"][-2]["transition"] == "decide_penalty"
@@ -179,7 +180,7 @@ def test_criminal_transfer_filed_by_police_closes_the_admin_case(hrb):
     hrb.police_head.fire(transfer_id, "file_criminal_case", {"decision_number": "哈公立字〔2026〕1号"})
 
     admin = hrb.head.get(case["id"])
-    assert admin["state"] == "closed"
+    assert admin["state"] == "closed" and admin["outcome"] == "transferred"
     assert admin["history"][-1]["kind"] == "transition"
     # The transferring agency hands over the seized items (its own clock on the police case).
     assert "hand_over_items" in hrb.officer.allowed(transfer_id)

@@ -16,6 +16,7 @@ from casesys.cases.models import Case
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows import overview
+from tests.factories import clocks, open_status, outcome
 
 MED = "230100-mediation_org"
 COURT = "230100-court"
@@ -36,20 +37,6 @@ def hrb(actor):
         ip_officer = actor("ip.officer", "230100-ip_office", "officer")
 
     return Cast
-
-
-def clocks(detail) -> dict:
-    return {c["key"]: c for c in detail["clocks"]}
-
-
-def open_status(due_on: str) -> str:
-    """What an open, unpaused clock due on ``due_on`` shows today."""
-    return "overdue" if today_in_china() > date.fromisoformat(due_on) else "running"
-
-
-def outcome(case_id) -> str | None:
-    db.session.rollback()
-    return db.session.get(Case, case_id).outcome
 
 
 def child(detail, workflow) -> dict:

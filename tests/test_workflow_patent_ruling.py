@@ -10,9 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from casesys.cases.models import Case
 from casesys.core.types import today_in_china
-from casesys.extensions import db
+from tests.factories import clocks, open_status, outcome
 
 IP = "230100-ip_office"
 RECEIVED = date(2026, 9, 1)  # a Tuesday
@@ -31,20 +30,6 @@ def ipo(actor):
         mr_officer = actor("mr.officer", "230100-market_regulation", "officer")
 
     return Cast
-
-
-def clocks(detail) -> dict:
-    return {c["key"]: c for c in detail["clocks"]}
-
-
-def open_status(due_on: str) -> str:
-    """What an open, unpaused clock due on ``due_on`` shows today."""
-    return "overdue" if today_in_china() > date.fromisoformat(due_on) else "running"
-
-
-def outcome(case_id) -> str | None:
-    db.session.rollback()
-    return db.session.get(Case, case_id).outcome
 
 
 def register(ipo, **overrides) -> dict:

@@ -67,6 +67,8 @@ class CaseOut(BaseModel):
     amount_involved: str | None = Field(description="yuan as an exact decimal string")
     confidential: bool
     assigned_officer: str | None
+    outcome: str | None = Field(description="how the case ended, once it reached a final state")
+    closed_on: date | None
     created_at: datetime
     parties: list[PartyOut]
 
@@ -80,7 +82,7 @@ class CaseOut(BaseModel):
                    amount_involved=None if amount is None else f"{amount:.2f}",
                    confidential=case.is_confidential,
                    assigned_officer=case.assigned_officer.username if case.assigned_officer else None,
-                   created_at=case.created_at, parties=[PartyOut.of(p) for p in case.parties])
+                   outcome=case.outcome, closed_on=case.closed_on, created_at=case.created_at, parties=[PartyOut.of(p) for p in case.parties])
 
 
 class LabelOut(BaseModel):

@@ -1,0 +1,86 @@
+"""Due dates of clocks (DOMAIN §4): pauses, extensions and roll-forward, as properties."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casesys.workcalendar import WorkingCalendar, add_months
+from casesys.workflows import clocks
+from casesys.workflows.definitions import ClockDef, ExtensionStep, Text
+from casesys.workflows.models import CaseClock, ClockExtension, ClockPause
+
+CALENDAR = WorkingCalendar.from_chinesecalendar()
+TODAY = date(2026, 11, 26)
+LABEL = Text(zh="期限", en="Clock")
+days = st.dates(min_value=date(2024, 1, 1), max_value=date(2026, 10, 1))
+
+
+def _clock(unit: str, duration: int, start: date, roll_forward: bool = False) -> tuple[CaseClock, ClockDef]:
+    definition = ClockDef(label=LABEL, duration=duration, unit=unit, roll_forward=roll_forward, legal_basis=LABEL,
+                          extensions=[ExtensionStep(approver="agency_head", amount=30, unit=unit, label=LABEL)])
+    return CaseClock(key="k", status="running", started_on=start, duration=duration, unit=unit,
+                     pauses=[], extensions=[]), definition
+
+
+@given(start=days, duration=st.integers(1, 60), offset=st.integers(0, 40), length=st.integers(0, 40))
+def test_a_pause_pushes_a_working_day_clock_out_by_the_working_days_paused(start, duration, offset, length):
+    clock, definition = _clock("working_days", duration, start)
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    unpaused = clock.due_on
+    paused_on = start + timedelta(days=offset)
+    clock.pauses.append(ClockPause(paused_on=paused_on, resumed_on=paused_on + timedelta(days=length)))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    paused_days = CALENDAR.working_days_between(paused_on, paused_on + timedelta(days=length))
+    assert clock.due_on == CALENDAR.add_working_days(unpaused, paused_days)
+    assert CALENDAR.is_working_day(clock.due_on)
+
+
+@given(start=days, duration=st.integers(1, 120), offset=st.integers(0, 40), length=st.integers(0, 40))
+def test_natural_days_roll_forward_but_keep_the_strict_date(start, duration, offset, length):
+    clock, definition = _clock("natural_days", duration, start, roll_forward=True)
+    paused_on = start + timedelta(days=offset)
+    clock.pauses.append(ClockPause(paused_on=paused_on, resumed_on=paused_on + timedelta(days=length)))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert clock.strict_due_on == start + timedelta(days=duration + length)
+    assert clock.due_on == CALENDAR.next_working_day(clock.strict_due_on)
+    assert clock.due_on - clock.strict_due_on < timedelta(days=10)  # the longest holiday is 9 days
+
+
+@given(start=days, months=st.integers(1, 6))
+def test_an_extension_adds_its_amount_after_the_base_period(start, months):
+    clock, definition = _clock("months", months, start)
+    clock.extensions.append(ClockExtension(step=1, amount=1, unit="months"))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert clock.due_on == add_months(add_months(start, months), 1)
+
+
+def test_an_open_pause_counts_up_to_today():
+    clock, definition = _clock("natural_days", 90, date(2026, 8, 3))
+    clock.pauses.append(ClockPause(paused_on=date(2026, 11, 16), resumed_on=None))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert clock.strict_due_on == date(2026, 11, 1) + timedelta(days=10)
+
+
+def test_a_year_without_a_calendar_is_marked_unconfirmed():
+    clock, definition = _clock("working_days", 15, date(2026, 12, 20))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert clock.due_on.year == 2027 and clock.calendar_unconfirmed
+    clock, definition = _clock("working_days", 15, date(2026, 9, 24))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert not clock.calendar_unconfirmed
+    # Mid-Autumn (Sep 25–27) and National Day (Oct 1–7) are not counted; Saturday Oct 10 is worked.
+    assert clock.due_on == date(2026, 10, 22)
+
+
+def test_hour_clocks_start_at_the_next_full_hour():
+    from datetime import datetime
+
+    from casesys.core.types import CHINA_TZ
+
+    clock, definition = _clock("hours", 24, date(2026, 11, 26))
+    clock.started_at = datetime(2026, 11, 26, 9, 40, tzinfo=CHINA_TZ)
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert clock.due_at == datetime(2026, 11, 27, 10, 0, tzinfo=CHINA_TZ)

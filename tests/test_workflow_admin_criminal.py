@@ -310,3 +310,23 @@ def test_transitions_need_a_token_and_a_json_body(hrb):
     assert response.status_code == 400 and response.json["error"]["code"] == "bad_json"
     assert hrb.officer.client.post("/api/v1/cases/999999/transitions", headers=hrb.officer.headers,
                                    json={"transition": "x", "expected_version": 1}).status_code == 404
+
+
+def test_police_pass_a_transfer_to_the_competent_police_organ(hrb, actor):
+    case = _to_investigating(hrb)
+    transfer_id = hrb.officer.fire(case["id"], "propose_criminal_transfer",
+                                   {"reason": "涉嫌犯罪", "task_group": "甲、乙"})["links"][0]["id"]
+    assert "hand_off" not in hrb.head.allowed(transfer_id)  # before the transfer: no handoff
+    hrb.head.fire(transfer_id, "approve_transfer")
+    hrb.officer.fire(transfer_id, "transfer", {"materials": "材料"})
+    body = hrb.police.fire(transfer_id, "hand_off", {"receiving_agency": "230100-market_regulation",
+                                                     "reason": "x", "materials": "y"}, expect=422)
+    assert "receiving_agency" in body["error"]["fields"]
+    hrb.police.fire(transfer_id, "hand_off", {"receiving_agency": "230200-public_security",
+                                              "reason": "犯罪地在齐齐哈尔", "materials": "全部卷宗"})
+    qqhr_police = actor("qqhr.police", "230200-public_security", "officer")
+    accepted = qqhr_police.fire(transfer_id, "accept_handoff")
+    assert accepted["number"].startswith("230200-GA-") and accepted["state"] == "transferred"
+    assert "accept_transfer" in qqhr_police.allowed(transfer_id)
+    # The transferring agency still follows it (and still owes it the seized items later).
+    assert hrb.officer.get(transfer_id)["state"] == "transferred"

@@ -147,6 +147,7 @@ class EntryDef(_Data):
 
 class HandoffDef(_Data):
     states: list[str] = Field(min_length=1)
+    agency_kinds: list[str] | None = None  # who may receive it (default: the workflow's owner kinds)
     receipt_days: int = Field(default=3, gt=0)
     receipt_legal_basis: Text
     restart_clocks: list[str] = []  # clocks that run again from the receiver's acceptance
@@ -162,6 +163,10 @@ class WorkflowDef(_Data):
     transitions: dict[str, TransitionDef]
     entries: list[EntryDef] = Field(min_length=1)
     handoff: HandoffDef | None = None
+
+    @property
+    def handoff_receivers(self) -> list[str]:
+        return (self.handoff.agency_kinds if self.handoff else None) or self.agency_kinds
 
     @property
     def initial_state(self) -> str:

@@ -421,10 +421,10 @@ def _apply_handoff(user, case: Case, wf: WorkflowDef, name: str, cleaned: dict, 
     receipt = clock_definition(wf, HANDOFF_CLOCK)
     if name == HAND_OFF:
         receiver = db.session.scalar(select(Agency).where(Agency.code == cleaned["receiving_agency"]))
-        if receiver is None or receiver.kind not in wf.agency_kinds or receiver.id == case.agency_id:
+        if receiver is None or receiver.kind not in wf.handoff_receivers or receiver.id == case.agency_id:
             raise InvalidInput(_("Pick another agency that handles this kind of case."),
                                {"receiving_agency": _("an agency of kind %(kinds)s other than your own",
-                                                      kinds=", ".join(wf.agency_kinds))})
+                                                      kinds=", ".join(wf.handoff_receivers))})
         clock = clocks.start(case, HANDOFF_CLOCK, receipt, day, calendar, today)
         db.session.flush()
         db.session.add(Handoff(case_id=case.id, from_agency_id=case.agency_id, to_agency_id=receiver.id,

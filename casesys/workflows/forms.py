@@ -55,7 +55,7 @@ class TransitionForm(FlaskForm):
 def agency_choices(field: FieldDef, wf: WorkflowDef, own_agency, locale: str) -> list[tuple[str, str]]:
     """Agencies of the field's kind; without one (the handoff), those that run the workflow.
     The user's own agency is never offered: a case is not handed to itself."""
-    kinds = [field.agency_kind] if field.agency_kind else wf.agency_kinds
+    kinds = [field.agency_kind] if field.agency_kind else wf.handoff_receivers
     agencies = db.session.scalars(select(Agency).join(Region).where(Agency.kind.in_(kinds), Agency.id != own_agency.id)
                                   .order_by(Region.path, Agency.kind))
     return [(a.code, f"{a.name(locale)} ({a.code})") for a in agencies]

@@ -120,6 +120,8 @@ def check_definition(wf: WorkflowDef, workflows: dict[str, WorkflowDef]) -> list
             if state not in wf.states or wf.is_final(state):
                 problems.append(f"handoff: {state!r} is not a state a case can be handed off in")
         problems += [f"handoff: unknown clock {c!r}" for c in wf.handoff.restart_clocks if c not in wf.clocks]
+        problems += [f"handoff: {k!r} does not own {wf.key} cases" for k in wf.handoff.agency_kinds or ()
+                     if k not in wf.agency_kinds]
 
     if not problems:
         unreachable = set(wf.states) - _reachable(wf)

@@ -56,6 +56,8 @@ BROKEN = [
     ("unknown guard", lambda d: d["transitions"]["file_case"].update(guard="looks_guilty"),
      "unknown guard 'looks_guilty'"),
     ("unknown action", lambda d: d["transitions"]["file_case"].update(action="shred"), "unknown action 'shred'"),
+    ("reserved field name", lambda d: d["transitions"]["file_case"]["fields"].append(
+        {"name": "effective_on", "type": "date", "label": {"zh": "日", "en": "Day"}}), "'effective_on' is reserved"),
     ("code in data", lambda d: d["transitions"]["file_case"].update(python="os.system('x')"),
      "Extra inputs are not permitted"),
     ("bad unit", lambda d: d["clocks"]["filing_decision"].update(unit="fortnights"), "filing_decision.unit"),

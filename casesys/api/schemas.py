@@ -82,7 +82,8 @@ class CaseOut(BaseModel):
                    amount_involved=None if amount is None else f"{amount:.2f}",
                    confidential=case.is_confidential,
                    assigned_officer=case.assigned_officer.username if case.assigned_officer else None,
-                   outcome=case.outcome, closed_on=case.closed_on, created_at=case.created_at, parties=[PartyOut.of(p) for p in case.parties])
+                   outcome=case.outcome, closed_on=case.closed_on, created_at=case.created_at,
+                   parties=[PartyOut.of(p) for p in case.parties])
 
 
 class LabelOut(BaseModel):

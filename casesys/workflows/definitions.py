@@ -19,6 +19,10 @@ FieldType = Literal["text", "string", "date", "decimal", "integer", "boolean", "
 Side = Literal["owner", "origin", "region"]
 
 
+# Names the transition forms and the API use beside a transition's own fields.
+RESERVED_FIELD_NAMES = frozenset({"csrf_token", "effective_on", "expected_version"})
+
+
 class _Data(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

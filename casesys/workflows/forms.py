@@ -21,9 +21,6 @@ from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows.definitions import FieldDef, WorkflowDef
 
-# Names the form itself uses; a transition field of the same name would be shadowed.
-RESERVED = frozenset({"csrf_token", "effective_on", "expected_version"})
-
 
 class TransitionForm(FlaskForm):
     """Base of every transition form: when it happened, and the case version it was read at."""
@@ -91,9 +88,7 @@ def _choices(f: FieldDef, wf: WorkflowDef, user, locale: str) -> list[tuple[str,
 def transition_form(option, wf: WorkflowDef, user, locale: str, *, version: int) -> TransitionForm:
     """The form of one allowed transition (an engine ``Option``), bound to the request."""
     attrs = {}
-    for f in option.fields:
-        if f.name in RESERVED:
-            raise ValueError(f"{wf.key}: the field name {f.name!r} is reserved by the web form")
+    for f in option.fields:  # the loader keeps declared names clear of the form's own (RESERVED_FIELD_NAMES)
         attrs[f.name] = _field(f, wf, user, locale)
     form_class = type("TransitionForm_" + option.name, (TransitionForm,), attrs)
     form = form_class(data={"effective_on": today_in_china(), "expected_version": version})

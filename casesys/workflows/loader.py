@@ -16,7 +16,7 @@ from casesys.agencies.models import AGENCY_KINDS
 from casesys.auth.permissions import ROLES
 from casesys.config import REPO_ROOT
 from casesys.workflows import registry
-from casesys.workflows.definitions import WorkflowDef
+from casesys.workflows.definitions import RESERVED_FIELD_NAMES, WorkflowDef
 
 WORKFLOW_DIR = REPO_ROOT / "workflows"
 HANDOFF_CLOCK = "handoff_receipt"
@@ -96,6 +96,8 @@ def check_definition(wf: WorkflowDef, workflows: dict[str, WorkflowDef]) -> list
             if clock_key in wf.clocks and wf.clocks[clock_key].unit == "hours":
                 problems.append(f"{where}: hour clocks cannot pause ({clock_key!r})")
         for f in t.fields:
+            if f.name in RESERVED_FIELD_NAMES:
+                problems.append(f"{where}: the field name {f.name!r} is reserved")
             if f.type == "choice" and not f.choices:
                 problems.append(f"{where}: field {f.name!r} is a choice without choices")
             if f.type == "agency" and f.agency_kind not in AGENCY_KINDS:

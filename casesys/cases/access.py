@@ -7,6 +7,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 from casesys.agencies.models import Region
 from casesys.cases.models import Case
 from casesys.extensions import db
+from casesys.workflows.models import CaseAccess
 
 AGENCY_ROLES = {"officer", "agency_head", "mediator"}
 
@@ -17,15 +18,11 @@ def _region_scope(user):
 
 
 def _shared_with_agency(user, level: str | None = None):
-    from casesys.workflows.models import CaseAccess
-
     stmt = select(CaseAccess.case_id).where(CaseAccess.agency_id == user.agency_id)
     return stmt if level is None else stmt.where(CaseAccess.level == level)
 
 
 def _procuratorate_copies():
-    from casesys.workflows.models import CaseAccess
-
     return select(CaseAccess.case_id).where(CaseAccess.reason == "procuratorate_copy")
 
 

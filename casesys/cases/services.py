@@ -17,6 +17,7 @@ from casesys.cases.schemas import CaseFilters, CaseIn
 from casesys.core.errors import Forbidden, InvalidInput, NotFound
 from casesys.core.types import today_in_china
 from casesys.extensions import db
+from casesys.workflows.models import CaseFormerNumber
 
 _UPSERT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
@@ -111,8 +112,6 @@ def search_cases(user, filters: CaseFilters, *, after_id: int | None = None, lim
     if filters.received_to:
         conditions.append(Case.received_on <= filters.received_to)
     if filters.q:
-        from casesys.workflows.models import CaseFormerNumber
-
         former = select(CaseFormerNumber.case_id).where(CaseFormerNumber.number.icontains(filters.q, autoescape=True))
         conditions.append(or_(Case.number.icontains(filters.q, autoescape=True),
                               Case.title.icontains(filters.q, autoescape=True), Case.id.in_(former)))

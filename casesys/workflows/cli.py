@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from casesys.workflows import diagram
@@ -16,8 +19,6 @@ workflows_cli = AppGroup("workflows", help="Check workflow definitions and draw 
               help="The folder of definitions to check.")
 def check(directory):
     """Validate every definition and its graph; exit 1 listing each problem."""
-    from pathlib import Path
-
     try:
         found = load_workflows(Path(directory))
     except WorkflowError as exc:
@@ -33,8 +34,6 @@ def check(directory):
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 def draw(key, fmt, lang):
     """Print the state diagram of workflow KEY."""
-    from flask import current_app
-
     found = current_app.extensions["casesys.workflows"]
     if key not in found:
         raise click.ClickException(f"no workflow {key!r}; known: {', '.join(sorted(found))}")

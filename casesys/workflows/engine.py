@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import get_locale
@@ -309,8 +310,6 @@ def _fire(user, case: Case, wf: WorkflowDef, name: str, cleaned: dict, day: date
 
 
 def _copy_recorded_values(case: Case, t: TransitionDef, cleaned: dict) -> None:
-    from decimal import Decimal
-
     for f in t.fields:
         if f.sets is None or f.name not in cleaned:
             continue

@@ -26,7 +26,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
 
-    from casesys import admin, api, auth, cases, cli, templating, workflows
+    from casesys import admin, api, auth, cases, cli, reminders, templating, workflows
 
     auth.init_app(app)
     workflows.init_app(app)
@@ -35,6 +35,5 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
-    # CASESYS_SCHEDULER_EMBEDDED (set by `make run`) is where the reminder scheduler will be
-    # started inside the development server; gunicorn workers never set it.
+    reminders.init_app(app)  # last: an embedded scheduler may start, and needs everything above
     return app

@@ -43,6 +43,12 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SESSION_COOKIE_SECURE": env.get("CASESYS_SECURE_COOKIES", "1" if mode == "production" else "0") == "1",
         "CASESYS_SCHEDULER_EMBEDDED": env.get("CASESYS_SCHEDULER_EMBEDDED", "0") == "1",
+        # E-mail: without CASESYS_SMTP_HOST messages are written to the log (development).
+        "CASESYS_SMTP_HOST": env.get("CASESYS_SMTP_HOST"),
+        "CASESYS_SMTP_PORT": int(env.get("CASESYS_SMTP_PORT", "25")),
+        "CASESYS_SMTP_USER": env.get("CASESYS_SMTP_USER"),
+        "CASESYS_SMTP_PASSWORD": env.get("CASESYS_SMTP_PASSWORD"),
+        "CASESYS_SMTP_STARTTLS": env.get("CASESYS_SMTP_STARTTLS", "0") == "1",
     }
 
 
@@ -64,5 +70,7 @@ DEFAULTS = {
     "CASESYS_LOCKOUT_THRESHOLD": 5,
     "CASESYS_LOCKOUT_MINUTES": 15,
     "CASESYS_PAGE_SIZE": 50,
+    "CASESYS_MAIL_FROM": "casesys@localhost",
+    "CASESYS_MAIL_DOMAIN": "casesys.local",
     "CASESYS_WORKFLOW_DIR": str(REPO_ROOT / "workflows"),
 }

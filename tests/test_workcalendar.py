@@ -362,3 +362,12 @@ def test_add_months_composes_where_defined(start, a, b):
 def test_add_months_is_monotonic(start, a, b):
     if a < b:
         assert add_months(start, a) < add_months(start, b)
+
+
+@given(start=st.dates(min_value=date(2005, 1, 1), max_value=date(2030, 1, 1)), n=st.integers(0, 300))
+def test_subtracting_working_days_undoes_adding_them(start, n):
+    calendar = WorkingCalendar.from_chinesecalendar()
+    end = calendar.add_working_days(start, n)
+    back = calendar.subtract_working_days(end, n)
+    assert calendar.working_days_between(back, end) == n
+    assert back <= start and calendar.working_days_between(back, start) == 0

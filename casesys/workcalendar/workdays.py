@@ -77,6 +77,17 @@ class WorkingCalendar:
                 n -= 1
         return day
 
+    def subtract_working_days(self, end: date, n: int) -> date:
+        """The working day that lies n working days before end (end itself is not counted)."""
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        day = end
+        while n:
+            day -= _ONE_DAY
+            if self.is_working_day(day):
+                n -= 1
+        return day
+
     def next_working_day(self, day: date) -> date:
         """day itself if it is a working day, else the first working day after it."""
         while not self.is_working_day(day):

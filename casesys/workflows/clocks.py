@@ -51,6 +51,23 @@ def recompute(clock: CaseClock, definition: ClockDef, calendar: WorkingCalendar,
     depends_on_calendar = clock.unit == "working_days" or definition.roll_forward
     clock.calendar_unconfirmed = depends_on_calendar and not calendar.confirmed_between(
         clock.started_on, clock.due_on)
+    _schedule_reminders(clock, calendar)
+
+
+def reminder_dates(due_on: date, calendar: WorkingCalendar) -> list[tuple[str, date]]:
+    """When each reminder threshold of a clock due on ``due_on`` falls (DOMAIN §4): 3 and 1
+    working days before, the due day, the first working day after (overdue, and the agency
+    head), and 3 working days after that (the region's supervisors)."""
+    overdue = calendar.add_working_days(due_on, 1)
+    return [("before_3", calendar.subtract_working_days(due_on, 3)),
+            ("before_1", calendar.subtract_working_days(due_on, 1)),
+            ("due", due_on), ("overdue", overdue), ("escalate_head", overdue),
+            ("escalate_supervisors", calendar.add_working_days(overdue, 3))]
+
+
+def _schedule_reminders(clock: CaseClock, calendar: WorkingCalendar) -> None:
+    """A running clock is next looked at on its first threshold; the sweeper moves it on."""
+    clock.next_reminder_on = reminder_dates(clock.due_on, calendar)[0][1] if clock.status == "running" else None
 
 
 def start(case: Case, key: str, definition: ClockDef, anchor: date, calendar: WorkingCalendar,
@@ -76,12 +93,12 @@ def open_clocks(case: Case, key: str | None = None) -> list[CaseClock]:
 def stop(clock: CaseClock, on: date, status: str = "stopped") -> None:
     if clock.status == "paused":
         clock.pauses[-1].resumed_on = on
-    clock.status, clock.stopped_on = status, on
+    clock.status, clock.stopped_on, clock.next_reminder_on = status, on, None
 
 
 def pause(clock: CaseClock, on: date, event_id: int | None) -> None:
     clock.pauses.append(ClockPause(paused_on=on, event_id=event_id))
-    clock.status = "paused"
+    clock.status, clock.next_reminder_on = "paused", None  # paused clocks do not remind
 
 
 def resume(clock: CaseClock, on: date) -> None:

@@ -29,7 +29,7 @@ from casesys.extensions import db
 from casesys.workcalendar import load_calendar
 from casesys.workflows import clocks, fields
 from casesys.workflows.definitions import ClockDef, EntryDef, FieldDef, Text, TransitionDef, WorkflowDef
-from casesys.workflows.loader import HANDOFF_CLOCK
+from casesys.workflows.loader import HANDOFF_CLOCK, SUPERVISION_CLOCK
 from casesys.workflows.models import CaseLink, Handoff
 from casesys.workflows.ownership import grant_access, move_ownership, revoke_access, same_region_agency
 from casesys.workflows.registry import ACTIONS, GUARDS, ActionContext
@@ -93,7 +93,11 @@ def handoff_fields(wf: WorkflowDef, name: str) -> list[FieldDef]:
 
 
 def clock_definition(wf: WorkflowDef, key: str) -> ClockDef:
-    """A clock declared by the workflow, or the handoff receipt clock its handoff block implies."""
+    """A clock declared by the workflow, the handoff receipt clock its handoff block implies, or
+    a supervisor's order (its due date is the supervisor's; the row holds the duration)."""
+    if key == SUPERVISION_CLOCK:
+        return ClockDef(label=Text(zh="督办期限", en="Supervision order"), duration=1, unit="natural_days",
+                        legal_basis=Text(zh="监督管理部门督办通知", en="Supervisor's order (督办)"))
     if key == HANDOFF_CLOCK and wf.handoff is not None:
         return ClockDef(label=Text(zh="移交接收期限", en="Accept or return the handoff"),
                         duration=wf.handoff.receipt_days, unit="working_days",

@@ -20,6 +20,7 @@ from casesys.workflows.definitions import RESERVED_FIELD_NAMES, WorkflowDef
 
 WORKFLOW_DIR = REPO_ROOT / "workflows"
 HANDOFF_CLOCK = "handoff_receipt"
+SUPERVISION_CLOCK = "supervision_order"
 
 
 class WorkflowError(Exception):

@@ -29,7 +29,8 @@ class CaseClock(db.Model):
     is recomputed whenever a pause, an extension or the calendar changes it."""
 
     __tablename__ = "case_clocks"
-    __table_args__ = (Index("ix_case_clocks_status_due_on", "status", "due_on"),)
+    __table_args__ = (Index("ix_case_clocks_status_due_on", "status", "due_on"),
+                      Index("ix_case_clocks_status_next_reminder_on", "status", "next_reminder_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -44,6 +45,9 @@ class CaseClock(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # hour clocks only
     calendar_unconfirmed: Mapped[bool] = mapped_column(default=False)
     stopped_on: Mapped[date | None]
+    # The first day a reminder threshold of this clock falls due: the sweeper reads only clocks
+    # with this on or before today (an index range, not a scan of every open clock).
+    next_reminder_on: Mapped[date | None]
 
     case: Mapped[Case] = relationship(back_populates="clocks")
     pauses: Mapped[list[ClockPause]] = relationship(cascade="all, delete-orphan", order_by="ClockPause.id")

@@ -1,0 +1,159 @@
+"""The reminder sweep: clocks whose next threshold has come, to the people responsible.
+
+Who is responsible for a clock is read from the workflow: whoever may fire a transition that
+stops it (the owning agency's assigned officer, the transferring agency, the procuratorate...);
+overdue work escalates to that agency's heads and, three working days later, to the
+supervisors whose region covers the case. Each (clock, threshold, due date, recipient) is
+inserted at most once — a unique key claimed with INSERT … ON CONFLICT DO NOTHING — so two
+sweepers, a rerun with the same ``--now`` or a crash before commit never duplicate anything,
+and a backlog after downtime is delivered in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from casesys.agencies.models import Agency, Region
+from casesys.auth.models import User, UserRole
+from casesys.cases.models import Case
+from casesys.core.types import CHINA_TZ, utcnow
+from casesys.extensions import db
+from casesys.reminders.models import EmailOutbox, Notification
+from casesys.workcalendar import load_calendar
+from casesys.workflows import clocks
+from casesys.workflows.engine import clock_definition, pending_handoff, workflows
+from casesys.workflows.loader import HANDOFF_CLOCK, SUPERVISION_CLOCK
+from casesys.workflows.models import CaseClock
+
+BATCH = 500
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+ESCALATIONS = ("escalate_head", "escalate_supervisors")
+
+
+@dataclass
+class SweepResult:
+    clocks: int = 0
+    notifications: int = 0
+
+
+def _users(agency_ids, roles) -> list[User]:
+    if not agency_ids:
+        return []
+    return list(db.session.scalars(
+        select(User).join(UserRole, UserRole.user_id == User.id)
+        .where(User.agency_id.in_(agency_ids), User.is_active, UserRole.role.in_(roles)).distinct()))
+
+
+def _responsible_agencies(case: Case, clock: CaseClock) -> tuple[list[int], set[str], bool]:
+    """(agency ids, roles, whether the owner's assigned officer is the one to tell)."""
+    if clock.key == HANDOFF_CLOCK:
+        handoff = pending_handoff(case)
+        return ([handoff.to_agency_id] if handoff else []), {"officer", "agency_head", "mediator"}, False
+    if clock.key == SUPERVISION_CLOCK:
+        return [case.agency_id], {"officer", "agency_head", "mediator"}, True
+    wf = workflows()[case.workflow]
+    stoppers = [t for t in wf.transitions.values() if clock.key in t.clocks.stop and not t.system]
+    sides = {t.side for t in stoppers} or {"owner"}
+    roles = {r for t in stoppers for r in t.roles} or {"officer", "agency_head"}
+    agencies: list[int] = []
+    if "owner" in sides:
+        agencies.append(case.agency_id)
+    if "origin" in sides and case.origin_agency_id:
+        agencies.append(case.origin_agency_id)
+    if "region" in sides:
+        kinds = {k for t in stoppers if t.side == "region" for k in (t.agency_kinds or ())}
+        agencies += db.session.scalars(select(Agency.id).join(Region).where(
+            Agency.kind.in_(kinds), Agency.region_code.in_(_region_chain(case))))
+    return agencies, roles, sides == {"owner"}
+
+
+def _region_chain(case: Case) -> list[str]:
+    """The case's region and every region above it (the path holds them all)."""
+    return [code for code in case.region.path.split("/") if code]
+
+
+def recipients(case: Case, clock: CaseClock, threshold: str) -> list[User]:
+    agencies, roles, to_assigned = _responsible_agencies(case, clock)
+    if threshold == "escalate_head":
+        return _users(agencies, {"agency_head"})
+    if threshold == "escalate_supervisors":
+        supervisor_agencies = db.session.scalars(select(Agency.id).where(Agency.region_code.in_(_region_chain(case))))
+        return _users(list(supervisor_agencies), {"supervisor"})
+    officer = case.assigned_officer
+    if to_assigned and officer is not None and officer.is_active:
+        return [officer]
+    return _users(agencies, roles)
+
+
+def _claim(clock: CaseClock, threshold: str, user: User) -> int | None:
+    """Insert the notification unless it exists; its id when this sweep created it."""
+    insert = _INSERTS[db.session.get_bind().dialect.name]
+    stmt = (insert(Notification)
+            .values(user_id=user.id, case_id=clock.case_id, clock_id=clock.id, threshold=threshold,
+                    due_on=clock.due_on, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["clock_id", "threshold", "due_on", "user_id"])
+            .returning(Notification.id))
+    return db.session.execute(stmt).scalar_one_or_none()
+
+
+def _email(notification_id: int, user: User, case: Case, clock: CaseClock, threshold: str) -> None:
+    if not user.email:
+        return
+    what = clock_definition(workflows()[case.workflow], clock.key).label.zh
+    subject = f"[casesys] {case.number} {what}：{THRESHOLD_WORDS[threshold]}（{clock.due_on.isoformat()}）"
+    body = (f"{user.display_name}：\n\n案件 {case.number}《{case.title}》的“{what}”"
+            f"截止日期为 {clock.due_on.isoformat()}，{THRESHOLD_WORDS[threshold]}。\n\n"
+            "请登录 casesys 办理。本邮件由系统自动发送。\n")
+    db.session.add(EmailOutbox(notification_id=notification_id, to_address=user.email, subject=subject, body=body))
+
+
+THRESHOLD_WORDS = {
+    "before_3": "还有3个工作日到期", "before_1": "还有1个工作日到期", "due": "今日到期", "overdue": "已逾期",
+    "escalate_head": "已逾期，请负责人督促办理", "escalate_supervisors": "逾期已超过3个工作日，提请监督",
+    "order": "督办事项",
+}
+
+
+def sweep(now: datetime) -> SweepResult:
+    """Deliver every threshold due by ``now`` (China date) of running clocks; commits per batch."""
+    today = now.astimezone(CHINA_TZ).date()
+    calendar, result = load_calendar(), SweepResult()
+    after_id = 0
+    while True:
+        stmt = (select(CaseClock).where(CaseClock.status == "running", CaseClock.next_reminder_on <= today,
+                                        CaseClock.id > after_id)
+                .order_by(CaseClock.id).limit(BATCH))
+        if db.session.get_bind().dialect.name == "postgresql":
+            stmt = stmt.with_for_update(skip_locked=True)  # a second sweeper takes the other rows
+        batch = list(db.session.scalars(stmt))
+        if not batch:
+            break
+        for clock in batch:
+            result.clocks += 1
+            result.notifications += _deliver(clock, today, calendar)
+            after_id = clock.id
+        db.session.commit()
+    return result
+
+
+def _deliver(clock: CaseClock, today: date, calendar) -> int:
+    case = clock.case
+    wf = workflows()[case.workflow]
+    follow_up = clock.key in wf.clocks and wf.clocks[clock.key].kind == "follow_up"
+    dates = clocks.reminder_dates(clock.due_on, calendar)
+    created = 0
+    for threshold, day in dates:
+        if day > today or (follow_up and threshold in ESCALATIONS):
+            continue
+        for user in recipients(case, clock, threshold):
+            notification_id = _claim(clock, threshold, user)
+            if notification_id is not None:
+                created += 1
+                _email(notification_id, user, case, clock, threshold)
+    later = [day for _threshold, day in dates if day > today]
+    clock.next_reminder_on = min(later) if later else None
+    return created

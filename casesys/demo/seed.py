@@ -111,8 +111,10 @@ def seed_demo() -> dict[str, int]:
     for username, display_name, agency_code, roles in DEMO_USERS:
         user = db.session.scalar(select(User).where(User.username == username))
         if user is None:
+            # Demo addresses end in example.gov.cn (RFC 2606-style): in development mail goes to the log.
             user = auth_services.create_user(None, username=username, password=DEMO_PASSWORD,
-                                             agency_code=agency_code, roles=roles, display_name=display_name)
+                                             agency_code=agency_code, roles=roles, display_name=display_name,
+                                             email=f"{username}@example.gov.cn")
             created["users"] += 1
         users[username] = user
     today = today_in_china()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
 
 from casesys.config import DEFAULTS, REPO_ROOT, from_environment
@@ -12,6 +14,9 @@ def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, template_folder=str(REPO_ROOT / "templates"), instance_path=str(REPO_ROOT / "instance"))
     app.config.update(DEFAULTS)
     app.config.update(from_environment() if config is None else config)
+    if app.config.get("CASESYS_ENV") == "development":
+        # Show what the scheduler does, including the e-mails it would send without an SMTP host.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     from casesys.core import db as core_db
     from casesys.core import web

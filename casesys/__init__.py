@@ -31,12 +31,13 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
 
-    from casesys import admin, api, auth, cases, cli, reminders, templating, workflows
+    from casesys import admin, api, auth, cases, cli, reminders, templating, workcalendar, workflows
 
     auth.init_app(app)
     workflows.init_app(app)
     cases.init_app(app)
     admin.init_app(app)
+    workcalendar.init_app(app)
     api.init_app(app)
     templating.init_app(app)
     cli.init_app(app)

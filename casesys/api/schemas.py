@@ -295,3 +295,31 @@ class WorkflowListOut(BaseModel):
     @classmethod
     def of(cls, definitions) -> WorkflowListOut:
         return cls(workflows=[WorkflowOut.of(wf) for wf in definitions])
+
+
+class NotificationFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    unread: bool | None = Field(default=None, description="true: only unread notifications; false: only read ones")
+
+
+class NotificationOut(BaseModel):
+    id: int
+    case_id: int
+    clock_id: int | None = Field(description="the clock it reminds of; null for some supervision-order messages")
+    threshold: str = Field(description="before_3, before_1, due, overdue, escalate_head, escalate_supervisors "
+                                       "or order")
+    due_on: date | None = Field(description="the clock's due date when the reminder was made")
+    created_at: datetime
+    read: bool
+
+    @classmethod
+    def of(cls, notification) -> NotificationOut:
+        return cls(id=notification.id, case_id=notification.case_id, clock_id=notification.clock_id,
+                   threshold=notification.threshold, due_on=notification.due_on,
+                   created_at=notification.created_at, read=notification.read_at is not None)
+
+
+class NotificationListOut(BaseModel):
+    items: list[NotificationOut]
+    next_cursor: str | None = Field(description="pass as ?cursor= to get the next page; null at the end")

@@ -7,13 +7,23 @@ from flask_babel import gettext as _
 from pydantic import BaseModel, ValidationError
 
 from casesys.api.openapi import build_document, operation
-from casesys.api.schemas import CaseDetailOut, CaseListOut, CaseOut, TransitionIn, WorkflowListOut
+from casesys.api.schemas import (
+    CaseDetailOut,
+    CaseListOut,
+    CaseOut,
+    NotificationFilters,
+    NotificationListOut,
+    NotificationOut,
+    TransitionIn,
+    WorkflowListOut,
+)
 from casesys.auth.permissions import Permission
 from casesys.cases import services
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import api_error, api_require
 from casesys.core.types import parse_row_id
+from casesys.reminders import queries as reminder_queries
 from casesys.workflows import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -118,3 +128,31 @@ def list_workflows():
 @api_require(Permission.SIGNED_IN)
 def openapi():
     return jsonify(build_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0]))
+
+
+@bp.route("/notifications", methods=["GET"])
+@api_require(Permission.VIEW_CASES)
+@operation(method="GET", path="/notifications", summary="The caller's own notifications, newest first",
+           query=NotificationFilters, response=NotificationListOut, errors=(401, 403, 422),
+           extra_query={"cursor": "next_cursor of the previous page", "limit": f"1–{MAX_PAGE}, default 50"})
+def list_notifications():
+    args = request.args.to_dict()
+    cursor, limit_text = args.pop("cursor", None), args.pop("limit", "50")
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
+        raise InvalidInput(_("The limit is not valid."), {"limit": _("a whole number from 1 to %(max)d", max=MAX_PAGE)})
+    limit = int(limit_text)
+    filters = _parse(NotificationFilters, args)
+    found = reminder_queries.list_notifications(g.api_user, unread=filters.unread, after_id=_after_id(cursor),
+                                                limit=limit + 1)
+    page = found[:limit]
+    return _json(NotificationListOut(items=[NotificationOut.of(n) for n in page],
+                                     next_cursor=_cursor(page[-1].id) if len(found) > limit else None))
+
+
+@bp.route("/notifications/<int:notification_id>/read", methods=["POST"])
+@api_require(Permission.VIEW_CASES)
+@operation(method="POST", path="/notifications/{notification_id}/read",
+           summary="Mark one of the caller's notifications read (again: no change)", response=NotificationOut,
+           path_params=("notification_id",), errors=(401, 403, 404))
+def read_notification(notification_id: int):
+    return _json(NotificationOut.of(reminder_queries.mark_read(g.api_user, notification_id)))

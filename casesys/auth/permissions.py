@@ -20,14 +20,16 @@ class Permission(StrEnum):
     VIEW_CASES = "view_cases"
     REGISTER_CASES = "register_cases"
     MANAGE_USERS = "manage_users"
+    MANAGE_CALENDAR = "manage_calendar"
+    ISSUE_ORDERS = "issue_orders"  # supervision orders (督办)
 
 
 ROLE_PERMISSIONS: dict[str, set[Permission]] = {
     "officer": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
     "agency_head": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
     "mediator": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
-    "supervisor": {Permission.VIEW_CASES},
-    "admin": {Permission.MANAGE_USERS},  # users, agencies, calendar; not case content
+    "supervisor": {Permission.VIEW_CASES, Permission.ISSUE_ORDERS},
+    "admin": {Permission.MANAGE_USERS, Permission.MANAGE_CALENDAR},  # users, agencies, calendar; not case content
 }
 
 

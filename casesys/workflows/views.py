@@ -21,6 +21,7 @@ from casesys.core.guards import require
 from casesys.core.i18n import N_
 from casesys.core.types import parse_row_id, today_in_china
 from casesys.extensions import db
+from casesys.reminders.orders import open_orders_for
 from casesys.workflows import diagram, engine, overview, svg
 from casesys.workflows.forms import transition_form
 from casesys.workflows.models import CaseClock, CaseFormerNumber, Handoff
@@ -210,7 +211,8 @@ def _with_next_due(cases) -> list[dict]:
 def inbox():
     box = overview.inbox(current_user)
     return render_template("inbox.html", handoffs=box.handoffs, receipt_due=_receipt_due(box.handoffs),
-                           waiting=_with_next_due(box.waiting), assigned=_with_next_due(box.assigned))
+                           waiting=_with_next_due(box.waiting), assigned=_with_next_due(box.assigned),
+                           orders=open_orders_for(current_user))
 
 
 @bp.app_context_processor

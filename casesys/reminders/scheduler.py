@@ -9,6 +9,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,7 +84,8 @@ class Leadership:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        # Unique per instance: two schedulers in one thread (or a thread id reused) are still two holders.
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:8]}"[-100:]
         self._connection = None
 
     def acquire(self) -> bool:
@@ -99,14 +101,46 @@ class Leadership:
     def renew(self) -> bool:
         with self.app.app_context():
             if db.engine.dialect.name == "postgresql":
-                return self._connection is not None and not self._connection.closed
+                return self._holds_advisory_lock()
             return self._take_lease()
+
+    def _holds_advisory_lock(self) -> bool:
+        """Whether our session still holds the lock: a dropped connection (server restart,
+        network, pg_terminate_backend) has lost it, and a standby may already lead."""
+        if self._connection is None:
+            return False
+        try:
+            held = self._connection.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+                " AND classid = 0 AND objid::bigint = :k AND objsubid = 1 AND granted"), {"k": ADVISORY_KEY}).scalar()
+            self._connection.commit()
+        except Exception:  # noqa: BLE001 (any database error means the lead is lost)
+            log.warning("scheduler lost its database session", exc_info=True)
+            held = 0
+        if not held:
+            self._drop_connection()
+        return bool(held)
+
+    def _drop_connection(self) -> None:
+        try:
+            self._connection.invalidate()  # never back to the pool: it may be broken or still hold the lock
+            self._connection.close()
+        except Exception:  # noqa: BLE001
+            log.debug("closing a broken connection failed", exc_info=True)
+        self._connection = None
 
     def release(self) -> None:
         with self.app.app_context():
             if self._connection is not None:
-                self._connection.close()  # ends the session, and with it the advisory lock
-                self._connection = None
+                # Closing only returns the connection to the pool, and its session keeps the lock:
+                # unlock explicitly (or, if the session is broken, discard the connection).
+                try:
+                    self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                    self._connection.commit()
+                    self._connection.close()
+                    self._connection = None
+                except Exception:  # noqa: BLE001
+                    self._drop_connection()
             elif db.engine.dialect.name != "postgresql":
                 db.session.execute(delete(SchedulerLease).where(SchedulerLease.name == LEASE_NAME,
                                                                 SchedulerLease.holder == self.holder))

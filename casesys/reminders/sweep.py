@@ -17,6 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from casesys import audit
 from casesys.agencies.models import Agency, Region
 from casesys.auth.models import User, UserRole
 from casesys.cases.models import Case
@@ -100,7 +101,7 @@ def _claim(clock: CaseClock, threshold: str, user: User) -> int | None:
     return db.session.execute(stmt).scalar_one_or_none()
 
 
-def _email(notification_id: int, user: User, case: Case, clock: CaseClock, threshold: str) -> None:
+def _email(notification_id: int, user: User, case: Case, clock: CaseClock, threshold: str, now: datetime) -> None:
     if not user.email:
         return
     what = clock_definition(workflows()[case.workflow], clock.key).label.zh
@@ -108,7 +109,10 @@ def _email(notification_id: int, user: User, case: Case, clock: CaseClock, thres
     body = (f"{user.display_name}：\n\n案件 {case.number}《{case.title}》的“{what}”"
             f"截止日期为 {clock.due_on.isoformat()}，{THRESHOLD_WORDS[threshold]}。\n\n"
             "请登录 casesys 办理。本邮件由系统自动发送。\n")
-    db.session.add(EmailOutbox(notification_id=notification_id, to_address=user.email, subject=subject, body=body))
+    # Sendable at the sweep's own moment: a ``tick --now`` for a past moment (a back-fill) sends
+    # its e-mail in the same tick, not only once the real clock passes the row's creation time.
+    db.session.add(EmailOutbox(notification_id=notification_id, to_address=user.email, subject=subject, body=body,
+                               next_attempt_at=min(now, utcnow())))
 
 
 THRESHOLD_WORDS = {
@@ -122,25 +126,28 @@ def sweep(now: datetime) -> SweepResult:
     """Deliver every threshold due by ``now`` (China date) of running clocks; commits per batch."""
     today = now.astimezone(CHINA_TZ).date()
     calendar, result = load_calendar(), SweepResult()
-    after_id = 0
+    done: set[int] = set()
     while True:
-        stmt = (select(CaseClock).where(CaseClock.status == "running", CaseClock.next_reminder_on <= today,
-                                        CaseClock.id > after_id)
-                .order_by(CaseClock.id).limit(BATCH))
+        # No keyset on id: a swept clock's next_reminder_on moves past today (or to None), so it
+        # leaves the range by itself. Ordering by the index's own columns keeps the planner on
+        # ix_case_clocks_status_next_reminder_on; "id > ? ORDER BY id" let SQLite walk the whole
+        # table in rowid order instead (a scan of every open clock).
+        stmt = (select(CaseClock).where(CaseClock.status == "running", CaseClock.next_reminder_on <= today)
+                .order_by(CaseClock.next_reminder_on, CaseClock.id).limit(BATCH))
         if db.session.get_bind().dialect.name == "postgresql":
             stmt = stmt.with_for_update(skip_locked=True)  # a second sweeper takes the other rows
-        batch = list(db.session.scalars(stmt))
+        batch = [clock for clock in db.session.scalars(stmt) if clock.id not in done]
         if not batch:
             break
         for clock in batch:
             result.clocks += 1
-            result.notifications += _deliver(clock, today, calendar)
-            after_id = clock.id
+            result.notifications += _deliver(clock, today, calendar, now)
+            done.add(clock.id)
         db.session.commit()
     return result
 
 
-def _deliver(clock: CaseClock, today: date, calendar) -> int:
+def _deliver(clock: CaseClock, today: date, calendar, now: datetime) -> int:
     case = clock.case
     wf = workflows()[case.workflow]
     follow_up = clock.key in wf.clocks and wf.clocks[clock.key].kind == "follow_up"
@@ -153,7 +160,10 @@ def _deliver(clock: CaseClock, today: date, calendar) -> int:
             notification_id = _claim(clock, threshold, user)
             if notification_id is not None:
                 created += 1
-                _email(notification_id, user, case, clock, threshold)
+                audit.record("notification.deliver", "notification", notification_id, None, case=case.number,
+                             clock=clock.key, threshold=threshold, due_on=clock.due_on.isoformat(),
+                             to=user.username)
+                _email(notification_id, user, case, clock, threshold, now)
     later = [day for _threshold, day in dates if day > today]
     clock.next_reminder_on = min(later) if later else None
     return created

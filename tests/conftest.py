@@ -60,8 +60,32 @@ def migrated_database(tmp_path_factory):
 
         seed_reference()
         db.session.commit()
+        _SEEDED_CALENDAR.append(_calendar_fingerprint())
         db.engine.dispose()
     return url
+
+
+# The calendar is reference data that tests may change (calendar upkeep loads 2027). SQLite
+# tests get a fresh copy; on PostgreSQL a changed calendar is put back before the next test.
+_SEEDED_CALENDAR: list = []
+_FINGERPRINT = text("SELECT (SELECT count(*) FROM calendar_years), (SELECT max(year) FROM calendar_years), "
+                    "count(*), min(day), max(day), sum(CASE WHEN is_working THEN 1 ELSE 0 END), "
+                    "(SELECT min(source) FROM calendar_years) FROM calendar_days")
+
+
+def _calendar_fingerprint():
+    return tuple(db.session.execute(_FINGERPRINT).one())
+
+
+def _restore_calendar() -> None:
+    if _calendar_fingerprint() == _SEEDED_CALENDAR[0]:
+        return
+    from casesys.workcalendar import seed_calendar
+
+    db.session.execute(text("DELETE FROM calendar_days"))
+    db.session.execute(text("DELETE FROM calendar_years"))
+    seed_calendar()
+    db.session.commit()
 
 
 @pytest.fixture
@@ -97,6 +121,8 @@ def app(database_url):
     app = create_app(config_for(database_url))
     app.test_client_class = RequestClient
     with app.app_context():
+        if PG_URL:
+            _restore_calendar()
         yield app
         db.session.remove()
         db.engine.dispose()

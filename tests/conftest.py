@@ -178,6 +178,18 @@ def signed_in(client, make_user):
 
 
 @pytest.fixture
+def web(app):
+    """web("name") -> a test client of its own, signed in as that (existing) user."""
+
+    def sign_in(username):
+        client = app.test_client()
+        assert login(client, username).status_code == 302
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
 def api_token(app):
     from casesys.auth.services import issue_api_token
 

@@ -19,7 +19,7 @@ from casesys.extensions import db
 from casesys.reminders import orders, scheduler
 from casesys.reminders.models import Notification, SupervisionOrder
 from casesys.workflows.models import CaseAccess, CaseClock
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token
 
 MR = "230100-market_regulation"
 PROVINCE = "230000-coordination_office"
@@ -45,18 +45,6 @@ def people(actor, make_user):
 def case(people):
     received = (today_in_china() - timedelta(days=2)).isoformat()
     return people["api"].register(received_on=received)
-
-
-@pytest.fixture
-def web(app):
-    """web("name") -> a test client of its own, signed in as that user."""
-
-    def sign_in(username):
-        client = app.test_client()
-        assert login(client, username).status_code == 302
-        return client
-
-    return sign_in
 
 
 def _user(username) -> User:

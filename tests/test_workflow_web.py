@@ -12,21 +12,9 @@ from casesys.cases.models import Case
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows.models import Handoff
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token
 
 MR = "230100-market_regulation"
-
-
-@pytest.fixture
-def web(app):
-    """web("name") -> a test client of its own, signed in as that (existing) user."""
-
-    def sign_in(username):
-        client = app.test_client()
-        assert login(client, username).status_code == 302
-        return client
-
-    return sign_in
 
 
 @pytest.fixture

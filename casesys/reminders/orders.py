@@ -19,8 +19,8 @@ from casesys.cases.services import get_case_for
 from casesys.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from casesys.core.types import today_in_china
 from casesys.extensions import db
-from casesys.reminders import sweep
-from casesys.reminders.models import EmailOutbox, Notification, SupervisionOrder
+from casesys.reminders import outbox, sweep
+from casesys.reminders.models import Notification, SupervisionOrder
 from casesys.workcalendar import add_months, load_calendar
 from casesys.workflows import clocks
 from casesys.workflows.definitions import ClockDef
@@ -83,14 +83,12 @@ def may_answer(user, case: Case) -> bool:
 
 def _email_copy(notification: Notification, user, case: Case, supervisor) -> None:
     """The e-mail copy of the order's notification, sent by the outbox job after the commit."""
-    if not user.email:
-        return
     due = notification.due_on.isoformat()
     subject = f"[casesys] {case.number} 督办事项（{due}前办理）"
     body = (f"{user.display_name}：\n\n{supervisor.display_name}（{supervisor.agency.name_zh}）对案件 {case.number}"
             f"《{case.title}》发出督办，请于 {due} 前办理并答复。\n\n"
             "请登录 casesys 查看督办要求。本邮件由系统自动发送。\n")
-    db.session.add(EmailOutbox(notification_id=notification.id, to_address=user.email, subject=subject, body=body))
+    outbox.queue(notification.id, user, subject, body)
 
 
 def issue_order(supervisor, case_id: int, due_on: date | None, instructions: str | None) -> SupervisionOrder:

@@ -25,6 +25,13 @@ MAX_ATTEMPTS = 8
 BATCH = 100
 
 
+def queue(notification_id: int, user, subject: str, body: str, send_at: datetime | None = None) -> None:
+    """The e-mail copy of a notification, in the caller's transaction; users without an address get none."""
+    if user.email:
+        db.session.add(EmailOutbox(notification_id=notification_id, to_address=user.email, subject=subject,
+                                   body=body, **({"next_attempt_at": send_at} if send_at else {})))
+
+
 def backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2 ** attempts, 60))
 

@@ -23,7 +23,8 @@ from casesys.auth.models import User, UserRole
 from casesys.cases.models import Case
 from casesys.core.types import CHINA_TZ, utcnow
 from casesys.extensions import db
-from casesys.reminders.models import EmailOutbox, Notification
+from casesys.reminders import outbox
+from casesys.reminders.models import Notification
 from casesys.workcalendar import load_calendar
 from casesys.workflows import clocks
 from casesys.workflows.engine import clock_definition, pending_handoff, workflows
@@ -102,8 +103,6 @@ def _claim(clock: CaseClock, threshold: str, user: User) -> int | None:
 
 
 def _email(notification_id: int, user: User, case: Case, clock: CaseClock, threshold: str, now: datetime) -> None:
-    if not user.email:
-        return
     what = clock_definition(workflows()[case.workflow], clock.key).label.zh
     subject = f"[casesys] {case.number} {what}：{THRESHOLD_WORDS[threshold]}（{clock.due_on.isoformat()}）"
     body = (f"{user.display_name}：\n\n案件 {case.number}《{case.title}》的“{what}”"
@@ -111,8 +110,7 @@ def _email(notification_id: int, user: User, case: Case, clock: CaseClock, thres
             "请登录 casesys 办理。本邮件由系统自动发送。\n")
     # Sendable at the sweep's own moment: a ``tick --now`` for a past moment (a back-fill) sends
     # its e-mail in the same tick, not only once the real clock passes the row's creation time.
-    db.session.add(EmailOutbox(notification_id=notification_id, to_address=user.email, subject=subject, body=body,
-                               next_attempt_at=min(now, utcnow())))
+    outbox.queue(notification_id, user, subject, body, send_at=min(now, utcnow()))
 
 
 THRESHOLD_WORDS = {

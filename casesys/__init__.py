@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     web.init_app(app)
 
-    from casesys import admin, api, auth, cases, cli, reminders, templating, workcalendar, workflows
+    from casesys import admin, api, auth, cases, cli, reminders, reporting, stats, templating, workcalendar, workflows
 
     auth.init_app(app)
     workflows.init_app(app)
@@ -41,5 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     api.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    stats.init_app(app)
+    reporting.init_app(app)
     reminders.init_app(app)  # last: an embedded scheduler may start, and needs everything above
     return app

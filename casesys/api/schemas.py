@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -323,3 +324,48 @@ class NotificationOut(BaseModel):
 class NotificationListOut(BaseModel):
     items: list[NotificationOut]
     next_cursor: str | None = Field(description="pass as ?cursor= to get the next page; null at the end")
+
+
+class StatsQuery(BaseModel):
+    """Filters of every statistics call; dates are China dates, the region includes all below it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: date | None = Field(default=None, alias="from", description="first day (default: 1 January this year)")
+    to: date | None = Field(default=None, description="last day (default: today)")
+    region: str | None = Field(default=None, description="GB/T 2260 code; default: the caller's own area")
+    agency_kind: str | None = None
+    agency: str | None = Field(default=None, description="agency code, e.g. 230100-market_regulation")
+    ip_type: str | None = None
+    workflow: str | None = None
+    outcome: str | None = None
+
+
+class SummaryQuery(StatsQuery):
+    bucket: Literal["month", "quarter", "year"] = Field(default="month", description="the trend's step")
+    sections: str | None = Field(default=None, description="comma-separated: overview, flows, clocks, "
+                                                           "respondents (default: all)")
+
+
+Figures = dict[str, int | float | str | None]
+
+
+class PlanFiguresOut(BaseModel):
+    figures: Figures = Field(description="DOMAIN §5 keys: counts as integers, rates as fractions rounded as "
+                                         "the plan reports them, money as exact decimal strings (yuan)")
+    filters: dict[str, str]
+
+
+class SummaryOut(BaseModel):
+    filters: dict[str, str]
+    bucket: str
+    headline: Figures | None = None
+    plan_figures: Figures | None = None
+    breakdowns: dict[str, list[dict[str, int | str]]] | None = Field(
+        default=None, description="agency_kind, city and ip_type: received, filed and closed per value")
+    trend: list[dict[str, int | str]] | None = None
+    flows: Figures | None = None
+    clocks: list[dict[str, int | float | str | None]] | None = Field(
+        default=None, description="per legal clock due in the period: due, on_time, overdue and their rates")
+    repeat_respondents: dict | None = Field(
+        default=None, description="respondent organisations (by USCC) in cases of two or more agencies")

@@ -14,6 +14,10 @@ from casesys.api.schemas import (
     NotificationFilters,
     NotificationListOut,
     NotificationOut,
+    PlanFiguresOut,
+    StatsQuery,
+    SummaryOut,
+    SummaryQuery,
     TransitionIn,
     WorkflowListOut,
 )
@@ -24,6 +28,8 @@ from casesys.core.errors import InvalidInput
 from casesys.core.guards import api_error, api_require
 from casesys.core.types import parse_row_id
 from casesys.reminders import queries as reminder_queries
+from casesys.stats import figures as stats
+from casesys.stats.filters import parse_filters
 from casesys.workflows import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -156,3 +162,30 @@ def list_notifications():
            path_params=("notification_id",), errors=(401, 403, 404))
 def read_notification(notification_id: int):
     return _json(NotificationOut.of(reminder_queries.mark_read(g.api_user, notification_id)))
+
+
+@bp.route("/stats/plan-figures", methods=["GET"])
+@api_require(Permission.VIEW_STATS)
+@operation(method="GET", path="/stats/plan-figures", query=StatsQuery, response=PlanFiguresOut,
+           summary="DOMAIN §5's figures for a period and area, aggregated from the records now",
+           errors=(401, 403, 422))
+def stats_plan_figures():
+    _parse(StatsQuery, request.args.to_dict())
+    f = parse_filters(request.args, g.api_user)
+    return _json(PlanFiguresOut(figures=stats.plan_figures(f), filters=f.as_args()))
+
+
+@bp.route("/stats/summary", methods=["GET"])
+@api_require(Permission.VIEW_STATS)
+@operation(method="GET", path="/stats/summary", query=SummaryQuery, response=SummaryOut,
+           summary="The dashboard's figures: headline, plan figures, breakdowns, trend, flows, clocks, "
+                   "repeat respondents", errors=(401, 403, 422))
+def stats_summary():
+    query = _parse(SummaryQuery, request.args.to_dict())
+    sections = [s.strip() for s in (query.sections or ",".join(stats.SECTIONS)).split(",") if s.strip()]
+    unknown = [s for s in sections if s not in stats.SECTIONS]
+    if unknown or not sections:
+        raise InvalidInput(_("The sections are not valid."),
+                           {"sections": _("choose from %(choices)s", choices=", ".join(stats.SECTIONS))})
+    f = parse_filters(request.args, g.api_user)
+    return _json(SummaryOut(**stats.summary(f, query.bucket, sections)))

@@ -22,13 +22,15 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     MANAGE_CALENDAR = "manage_calendar"
     ISSUE_ORDERS = "issue_orders"  # supervision orders (督办)
+    VIEW_STATS = "view_stats"  # cross-department statistics, dashboard, exports, indicators
+    REPORT_FIGURES = "report_figures"  # inspection records and indicator reports (信息报送)
 
 
 ROLE_PERMISSIONS: dict[str, set[Permission]] = {
-    "officer": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
-    "agency_head": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
+    "officer": {Permission.VIEW_CASES, Permission.REGISTER_CASES, Permission.REPORT_FIGURES},
+    "agency_head": {Permission.VIEW_CASES, Permission.REGISTER_CASES, Permission.REPORT_FIGURES},
     "mediator": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
-    "supervisor": {Permission.VIEW_CASES, Permission.ISSUE_ORDERS},
+    "supervisor": {Permission.VIEW_CASES, Permission.ISSUE_ORDERS, Permission.VIEW_STATS},
     "admin": {Permission.MANAGE_USERS, Permission.MANAGE_CALENDAR},  # users, agencies, calendar; not case content
 }
 

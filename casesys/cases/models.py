@@ -54,6 +54,9 @@ class Case(db.Model):
     # Recorded when the case reaches a final state; the statistics count these.
     outcome: Mapped[str | None] = mapped_column(String(40))
     closed_on: Mapped[date | None] = mapped_column(index=True)
+    # The first day in a milestone state (workflow data: `milestone: filed|solved`).
+    filed_on: Mapped[date | None] = mapped_column(index=True)
+    solved_on: Mapped[date | None] = mapped_column(index=True)
     suspects_arrested: Mapped[int | None]
     fine_fen: Mapped[int | None] = mapped_column(BigInteger)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))

@@ -137,6 +137,9 @@ class StateDef(_Data):
     final: bool = False
     # Who is expected to act next; the inbox lists cases waiting on the user's side.
     waiting_on: Side | None = None
+    # Entering this state the first time records the date on the case (filed_on, solved_on):
+    # the statistics count cases "filed (立案)" or "solved (破案)" in a period by it.
+    milestone: Literal["filed", "solved"] | None = None
 
 
 class EntryDef(_Data):

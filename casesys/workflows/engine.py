@@ -193,9 +193,19 @@ def registrable(user) -> list[tuple[WorkflowDef, EntryDef]]:
 
 def start_entry_clocks(case: Case, wf: WorkflowDef, entry: EntryDef) -> None:
     """A registered case's clocks run from its received date."""
+    record_milestone(case, wf, case.received_on)
     calendar, today = load_calendar(), today_in_china()
     for key in entry.clocks:
         _start_clock(case, key, wf.clocks[key], case.received_on, calendar, today)
+
+
+def record_milestone(case: Case, wf: WorkflowDef, day: date) -> None:
+    """The first day the case entered a milestone state (filed, solved) stays on the case."""
+    milestone = wf.states[case.state].milestone
+    if milestone == "filed" and case.filed_on is None:
+        case.filed_on = day
+    elif milestone == "solved" and case.solved_on is None:
+        case.solved_on = day
 
 
 def _lock(case_id: int) -> Case | None:
@@ -293,6 +303,7 @@ def _fire(user, case: Case, wf: WorkflowDef, name: str, cleaned: dict, day: date
     if caused_by is not None:
         cleaned = {**cleaned, "caused_by": caused_by.number}
     event = _event(user, case, "transition", name, from_state, cleaned, day)
+    record_milestone(case, wf, day)
     _copy_recorded_values(case, t, cleaned)
     _run_clock_ops(user, case, wf, t, cleaned, day, event)
     if t.creates:
@@ -407,6 +418,7 @@ def _create_linked(user, case: Case, t: TransitionDef, cleaned: dict, day: date)
     child.events.append(CaseEvent(kind="registered", to_state=state, actor_id=user.id, agency_id=user.agency_id,
                                   effective_on=day, note=cleaned.get("reason"),
                                   data={"opened_by": case.number, "relation": link.relation}))
+    record_milestone(child, target, day)
     db.session.add(child)
     db.session.flush()
     db.session.add(CaseLink(parent_id=case.id, child_id=child.id, relation=link.relation))

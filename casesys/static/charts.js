@@ -1,8 +1,15 @@
 // Draws every <canvas data-chart='{"type": ..., "labels": [...], "datasets": [...]}'> with the
 // vendored Chart.js. The data travels in an attribute so no inline script is needed (CSP).
+// A click on a bar or point follows its dataset's links[i] (or the chart's links[i]): the cases
+// behind that number. "integer": true keeps the value axis on whole numbers (counts).
 (function () {
   "use strict";
   var palette = ["#1f5fa8", "#c0392b", "#2e8b57", "#d68910", "#7d3c98", "#17a589", "#5d6d7e", "#a04000"];
+  function valueAxis(axis, integer) {
+    var scales = {};
+    scales[axis] = {beginAtZero: true, ticks: integer ? {precision: 0} : {}};
+    return scales;
+  }
   function draw(canvas) {
     var spec = JSON.parse(canvas.getAttribute("data-chart"));
     var horizontal = spec.type === "hbar";
@@ -18,12 +25,13 @@
         maintainAspectRatio: false,
         animation: false,
         plugins: {legend: {display: datasets.length > 1}},
-        scales: {y: {beginAtZero: true}},
+        scales: valueAxis(horizontal ? "x" : "y", spec.integer),
         onClick: function (_event, elements) {
-          // A bar or point with a link drills down to the cases behind it.
-          var links = spec.links || [];
-          if (elements.length && links[elements[0].index]) {
-            window.location.href = links[elements[0].index];
+          if (!elements.length) { return; }
+          var element = elements[0];
+          var links = spec.datasets[element.datasetIndex].links || spec.links || [];
+          if (links[element.index]) {
+            window.location.href = links[element.index];
           }
         }
       }

@@ -55,21 +55,8 @@ RESPONDENT_EXPORT_LIMIT = 5_000
 MAX_TREND_BUCKETS = 400  # beyond this the trend shows only the buckets that have cases
 
 # Numbers the dashboard shows that figures.figure() does not name: open work, clocks, a respondent.
-EXTRA_FIGURES = {fig.key: fig for fig in (
-    Figure("work.overdue_now", N_("Clocks overdue now"), "count"),
-    Figure("work.open_orders", N_("Open supervision orders"), "count"),
-    Figure("clocks.due", N_("Clocks falling due in the period"), "count"),
-    Figure("clocks.on_time", N_("Clocks met on time"), "count"),
-    Figure("clocks.overdue", N_("Clocks overdue"), "count"),
-    Figure("respondents.repeat", N_("Cases of a repeat respondent"), "count"),
-)}
 HEADLINE_ORDER = (*figures.HEADLINE_KEYS, "work.overdue_now", "work.open_orders")
 CLOCK_RATE = Figure("clocks.on_time_rate", N_("On-time rate"), "rate", None, 1)
-
-
-def lookup(key: str) -> Figure:
-    """The figure a key names (KeyError if none)."""
-    return EXTRA_FIGURES[key] if key in EXTRA_FIGURES else figures.figure(key)
 
 
 def _locale() -> str:
@@ -122,7 +109,7 @@ class Number:
 
 
 def _number(f: StatsFilters, key: str, value, **link) -> Number:
-    fig = lookup(key)
+    fig = figures.figure(key)
     return Number(key, _(fig.label), display(fig, value), drill_url(f, key, **link), fig.kind)
 
 
@@ -226,11 +213,10 @@ def _breakdown(f: StatsFilters, dim: str, rows: list[dict], regions: dict[str, R
         cells = [_number(f, k, row[k], **link) for k in figures.BREAKDOWN_KEYS]
         out.append({"key": key, "label": name, "cells": cells, "values": [row[k] for k in figures.BREAKDOWN_KEYS]})
     chart = {
-        "type": "hbar" if dim != "city" else "bar",
+        "type": "hbar" if dim != "city" else "bar", "integer": True,
         "labels": [r["label"] for r in out],
-        "datasets": [{"label": _(lookup(k).label), "data": [r["values"][i] for r in out]}
-                     for i, k in enumerate(figures.BREAKDOWN_KEYS)],
-        "links": [r["cells"][0].href for r in out],
+        "datasets": [{"label": _(figures.figure(k).label), "data": [r["values"][i] for r in out],
+                      "links": [r["cells"][i].href for r in out]} for i, k in enumerate(figures.BREAKDOWN_KEYS)],
     }
     return {"dim": dim, "title": _(DIMENSIONS[dim]), "rows": out, "chart": chart}
 
@@ -272,11 +258,10 @@ def _trend(f: StatsFilters, bucket: str, points: list[dict]) -> dict:
         rows.append({"bucket": name, "cells": [_number(f, k, point[k], **link) for k in figures.BREAKDOWN_KEYS],
                      "values": [point[k] for k in figures.BREAKDOWN_KEYS]})
     chart = {
-        "type": "line",
+        "type": "line", "integer": True,
         "labels": [r["bucket"] for r in rows],
-        "datasets": [{"label": _(lookup(k).label), "data": [r["values"][i] for r in rows]}
-                     for i, k in enumerate(figures.BREAKDOWN_KEYS)],
-        "links": [r["cells"][0].href for r in rows],
+        "datasets": [{"label": _(figures.figure(k).label), "data": [r["values"][i] for r in rows],
+                      "links": [r["cells"][i].href for r in rows]} for i, k in enumerate(figures.BREAKDOWN_KEYS)],
     }
     return {"rows": rows, "chart": chart}
 
@@ -298,7 +283,7 @@ def _flows(f: StatsFilters, values: dict) -> dict:
         keys = [k for k in figures.FLOW_KEYS if k.startswith(prefixes)]
         groups.append({"title": _(title), "numbers": [_number(f, k, values[k]) for k in keys]})
     funnel = [_number(f, k, values[k]) for k in FUNNEL_KEYS]
-    chart = {"type": "bar", "labels": [n.label for n in funnel],
+    chart = {"type": "bar", "integer": True, "labels": [n.label for n in funnel],
              "datasets": [{"label": _("Cases"), "data": [values[k] for k in FUNNEL_KEYS]}],
              "links": [n.href for n in funnel]}
     return {"groups": groups, "chart": chart}
@@ -392,7 +377,7 @@ def dashboard():
 def _drill_key(key: str) -> str:
     """The key whose cases a drill-down lists; 404 for a key that names no number."""
     try:
-        lookup(key)
+        figures.figure(key)
     except KeyError:
         abort(404)
     return figures.RATES[key][1] if key in figures.RATES else key
@@ -428,7 +413,7 @@ def cases():
     q = _read_query()
     if key == figures.INSPECTED_UNITS.key and q.filters:
         return redirect(drill_url(q.filters, key))
-    fig = lookup(key)
+    fig = figures.figure(key)
     regions = {r.code: r for r in _area_regions()}
     context = {"fig": fig, "figure_key": key, "errors": q.errors, "q": q}
     if q.errors:
@@ -486,14 +471,14 @@ def _export_plan_figures(f: StatsFilters, bucket: str) -> Table:
 
 def _export_headline(f: StatsFilters, bucket: str) -> Table:
     values = {**figures.figures(f, figures.HEADLINE_KEYS), **figures.open_work(f)}
-    rows = [[key, _(lookup(key).label), _cell(lookup(key), values[key])] for key in HEADLINE_ORDER]
+    rows = [[key, _(figures.figure(key).label), _cell(figures.figure(key), values[key])] for key in HEADLINE_ORDER]
     return Table("headline", _("Headline figures"), [_("Key"), _("Figure"), _("Value")], rows)
 
 
 def _export_trend(f: StatsFilters, bucket: str) -> Table:
     trend = _trend(f, bucket, figures.trend(f, bucket))
     rows = [[row["bucket"], *row["values"]] for row in trend["rows"]]
-    header = [_(BUCKET_LABELS[bucket]), *(_(lookup(k).label) for k in figures.BREAKDOWN_KEYS)]
+    header = [_(BUCKET_LABELS[bucket]), *(_(figures.figure(k).label) for k in figures.BREAKDOWN_KEYS)]
     return Table("trend", _("Cases received, filed and closed"), header, rows)
 
 
@@ -503,7 +488,7 @@ def _export_breakdown(dim: str):
         regions = {r.code: r for r in _area_regions()}
         found = _breakdown(f, dim, _sorted_breakdown(by[dim]), regions)
         first = {"agency_kind": _("Agency kind"), "city": _("Region"), "ip_type": _("IP type")}[dim]
-        header = [_("Code"), first, *(_(lookup(k).label) for k in figures.BREAKDOWN_KEYS)]
+        header = [_("Code"), first, *(_(figures.figure(k).label) for k in figures.BREAKDOWN_KEYS)]
         rows = [[row["key"], row["label"], *row["values"]] for row in found["rows"]]
         return Table(f"by_{dim}", _(DIMENSIONS[dim]), header, rows)
 
@@ -512,7 +497,7 @@ def _export_breakdown(dim: str):
 
 def _export_flows(f: StatsFilters, bucket: str) -> Table:
     values = figures.figures(f, figures.FLOW_KEYS)
-    rows = [[key, _(lookup(key).label), _cell(lookup(key), values[key])] for key in figures.FLOW_KEYS]
+    rows = [[key, _(figures.figure(key).label), _cell(figures.figure(key), values[key])] for key in figures.FLOW_KEYS]
     return Table("flows", _("Handoffs, transfers and mediation"), [_("Key"), _("Figure"), _("Value")], rows)
 
 
@@ -520,8 +505,8 @@ def _export_clocks(f: StatsFilters, bucket: str) -> Table:
     rows = [[_workflow_label(r["workflow"]), r["clock"], _clock_label(r["workflow"], r["clock"]), r["due"],
              r["on_time"], r["overdue"], Percent(r["on_time_rate"]), Percent(r["overdue_rate"])]
             for r in figures.clock_rates(f)]
-    header = [_("Workflow"), _("Key"), _("Time limit"), _(lookup("clocks.due").label),
-              _(lookup("clocks.on_time").label), _(lookup("clocks.overdue").label), _("On-time rate"),
+    header = [_("Workflow"), _("Key"), _("Time limit"), _(figures.figure("clocks.due").label),
+              _(figures.figure("clocks.on_time").label), _(figures.figure("clocks.overdue").label), _("On-time rate"),
               _("Overdue rate")]
     return Table("clocks", _("Time limits"), header, rows)
 
@@ -549,7 +534,7 @@ def _export_cases(f: StatsFilters, bucket: str) -> Table:
         rows.append([_("Only the first %(count)d cases are exported.", count=EXPORT_ROW_LIMIT)])
     header = [_("Number"), _("Title"), _("Confidential"), _("Agency"), _("Region"), _("Workflow"), _("State"),
               _("Received on"), _("Filed on"), _("Closed on"), _("Outcome"), _("Amount involved (yuan)")]
-    return Table("cases", _(lookup(key).label), header, rows)
+    return Table("cases", _(figures.figure(key).label), header, rows)
 
 
 EXPORTS = {

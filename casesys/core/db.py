@@ -20,6 +20,15 @@ def _sqlite_connect(dbapi_connection, _record):
         cursor.close()
 
 
+def _postgres_connect(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith("psycopg"):
+        # JIT compilation costs 100–500 ms per statement and pays off only for queries far longer
+        # than any casesys runs: the statistics aggregates would spend most of their time in it.
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
+
+
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         # Take the write lock up front: SQLite cannot upgrade a read lock under contention
@@ -30,6 +39,7 @@ def _sqlite_begin(conn):
 def install_connection_hooks() -> None:
     if not event.contains(Engine, "connect", _sqlite_connect):
         event.listen(Engine, "connect", _sqlite_connect)
+        event.listen(Engine, "connect", _postgres_connect)
         event.listen(Engine, "begin", _sqlite_begin)
 
 

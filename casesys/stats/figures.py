@@ -240,13 +240,14 @@ def _cases_joined(*columns):
 def case_aggregates(f: StatsFilters, keys=None, group_by=()):
     """One pass over the cases in scope: every case figure as a FILTERed aggregate column."""
     keys = list(keys or CASE_FIGURES)
-    columns = []
+    columns, conditions = [], []
     for key in keys:
         _fig, value, condition = CASE_FIGURES[key]
-        expr = value()
+        expr, conditions = value(), [*conditions, condition(f)]
         aggregate = func.count() if expr is _ONE else func.sum(expr)  # NULL when nothing matched
-        columns.append(aggregate.filter(condition(f)).label(key))
-    return _cases_joined(*group_by, *columns).where(*case_scope(f)).group_by(*group_by)
+        columns.append(aggregate.filter(conditions[-1]).label(key))
+    # A case no figure counts adds nothing; saying so lets the date indexes skip it.
+    return (_cases_joined(*group_by, *columns).where(*case_scope(f), or_(*conditions)).group_by(*group_by))
 
 
 def event_aggregates(f: StatsFilters):

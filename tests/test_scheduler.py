@@ -111,7 +111,7 @@ def test_a_standby_waits_then_takes_over(app, leaders, monkeypatch):
     with pytest.raises(Started):
         scheduler.run_forever(app, poll_seconds=15, echo=echoed.append)
     assert polls == [15, 15, 15]
-    assert started == [["reminders", "email", "lease"]]
+    assert started == [["reminders", "email", "statistics", "lease"]]
     assert len(echoed) == 1 and echoed[0].endswith(": active")
     # It let go when it stopped: another can lead at once.
     assert leaders().acquire() is True
@@ -161,11 +161,11 @@ def test_postgres_leader_that_lost_its_session_knows_it(app, leaders):
 
 def test_jobs_have_unique_stable_ids(app):
     ids = [job.id for job in JOBS]
-    assert ids == ["reminders", "email"] and len(set(ids)) == len(ids)
+    assert ids == ["reminders", "email", "statistics"] and len(set(ids)) == len(ids)
     assert all(job.minutes >= 1 for job in JOBS)
     background = BackgroundScheduler()
     scheduler._add_jobs(background, app)
-    assert sorted(job.id for job in background.get_jobs()) == ["email", "reminders"]
+    assert sorted(job.id for job in background.get_jobs()) == ["email", "reminders", "statistics"]
 
 
 def test_tick_runs_every_job_once(app, monkeypatch):
@@ -202,7 +202,7 @@ def test_embedded_scheduler_starts_only_when_asked_and_not_in_the_reloader_paren
     assert isinstance(embedded, BackgroundScheduler) and embedded.running
     leadership = embedded.get_job("lease").func.__self__
     try:
-        assert sorted(job.id for job in embedded.get_jobs()) == ["email", "lease", "reminders"]
+        assert sorted(job.id for job in embedded.get_jobs()) == ["email", "lease", "reminders", "statistics"]
         assert leaders().acquire() is False  # it leads
     finally:
         embedded.shutdown(wait=True)

@@ -61,7 +61,8 @@ class Case(db.Model):
     fine_fen: Mapped[int | None] = mapped_column(BigInteger)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # Indexed: its maximum is part of the statistics' data version (casesys.stats.snapshots).
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow, index=True)
 
     agency: Mapped[Agency] = relationship(lazy="joined", innerjoin=True, foreign_keys=[agency_id])
     origin_agency: Mapped[Agency | None] = relationship(foreign_keys=[origin_agency_id])

@@ -24,6 +24,7 @@ from casesys.core.types import utcnow
 from casesys.extensions import db
 from casesys.reminders import outbox, sweep
 from casesys.reminders.models import SchedulerLease
+from casesys.stats import snapshots
 
 log = logging.getLogger(__name__)
 LEASE_NAME = "scheduler"
@@ -42,6 +43,7 @@ class Job:
 JOBS = [
     Job("reminders", lambda now: sweep.sweep(now), minutes=5),
     Job("email", lambda now: outbox.send_due(now), minutes=1),
+    Job("statistics", lambda now: snapshots.refresh(now), minutes=5),
 ]
 
 

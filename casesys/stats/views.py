@@ -32,7 +32,7 @@ from casesys.core.guards import require
 from casesys.core.i18n import N_, label
 from casesys.core.types import parse_row_id
 from casesys.extensions import db
-from casesys.stats import figures
+from casesys.stats import figures, snapshots
 from casesys.stats.exports import FORMATS, Percent, Table, download, filename
 from casesys.stats.figures import Figure, display
 from casesys.stats.filters import BUCKETS, FILTER_KEYS, StatsFilters, parse_filters
@@ -360,7 +360,8 @@ def dashboard():
     if q.errors:
         return render_template("stats/dashboard.html", **context), 422
     f = q.filters
-    data = figures.summary(f, q.bucket, (tab,))
+    view = snapshots.summary(f, q.bucket, (tab,))
+    data, context["computed_at"] = view.data, view.computed_at
     if tab == "overview":
         context["overview"] = _overview(f, q.bucket, data, regions)
     elif tab == "flows":

@@ -6,6 +6,7 @@ from flask import Flask
 
 from casesys.reminders import models as _reminder_models  # noqa: F401
 from casesys.reporting import models as _reporting_models  # noqa: F401
+from casesys.stats import models as _stats_models  # noqa: F401
 from casesys.workcalendar import models as _calendar_models  # noqa: F401 (mappers must exist before the first query)
 from casesys.workflows import models  # noqa: F401
 

@@ -51,6 +51,42 @@ def seed_demo_command():
                f"(demo password: {DEMO_PASSWORD})")
 
 
+@seed.command("history")
+def seed_history_command():
+    """A 2016–2020 case history that gives the plan's figures (DOMAIN §5), needs the reference data.
+
+    Some 13,000 cases walked step by step through their workflows, copyright inspection records
+    and the history accounts that acted in them (they cannot log in). Deterministic; all or
+    nothing; does nothing if the history is already loaded."""
+    import time
+
+    from casesys.agencies.models import Agency
+    from casesys.stats.history import HistoryError, history_loaded, load_history
+
+    started = time.perf_counter()
+    if not db.session.scalar(select(func.count()).select_from(Agency)):
+        raise click.ClickException("no agencies yet: run `flask seed reference` first")
+    accounts = history_loaded()
+    if accounts:
+        click.echo(f"history already loaded ({accounts} history accounts exist): nothing changed")
+        return
+
+    def progress(label: str, total: int):
+        return click.progressbar(length=total, label=label, file=sys.stderr)
+
+    try:
+        loaded = load_history(progress)
+    except HistoryError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    workflows = ", ".join(f"{key} {n:,}" for key, n in loaded["by_workflow"].items())
+    click.echo(f"history loaded in {time.perf_counter() - started:.1f} s: {loaded['cases']:,} cases ({workflows}), "
+               f"{loaded['events']:,} events, {loaded['clocks']:,} clocks, {loaded['parties']:,} parties, "
+               f"{loaded['handoffs']:,} handoffs, {loaded['links']:,} linked cases, "
+               f"{loaded['inspection_records']:,} inspection records, {loaded['users']:,} history accounts")
+
+
 @users.command("create")
 @click.argument("username")
 @click.option("--agency", "agency_code", required=True, help="agency code, e.g. 230100-market_regulation")

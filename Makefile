@@ -16,12 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## Migrate the SQLite database under instance/, load reference and demo data, serve on :5000.
+## Migrate the SQLite database under instance/, load reference, demo and 2016–2020 history data, serve on :5000.
 run: install
 	mkdir -p instance
 	$(DEV_ENV) $(FLASK) db upgrade
 	$(DEV_ENV) $(FLASK) seed reference
 	$(DEV_ENV) $(FLASK) seed demo
+	$(DEV_ENV) $(FLASK) seed history
 	$(DEV_ENV) CASESYS_SCHEDULER_EMBEDDED=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 ## The whole suite on SQLite, then on PostgreSQL when CASESYS_TEST_DATABASE_URL is set.

@@ -67,6 +67,28 @@ def test_seed_history_gives_the_plan_figures_and_loads_once(runner):
     entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "seed.history")).all()
     assert len(entries) == 1 and entries[0].details["cases"] == counts["cases"]
     assert entries[0].details["figures"]["copyright.inspected_units"] == 34759
+    _assert_figures_stay_live(runner)
+
+
+def _assert_figures_stay_live(runner) -> None:
+    """One more unfair-competition case filed by market regulation in the period: 609 becomes 610."""
+    from casesys.auth.services import create_user
+    from tests.factories import case_payload
+
+    def unfair_competition_cases() -> int:
+        result = runner.invoke(args=["stats", "plan-figures", "--from", "2016-01-01", "--to", "2020-12-31",
+                                     "--json"])
+        return json.loads(result.output)["figures"]["market_regulation.unfair_competition_cases"]
+
+    officer = create_user(None, username="late.officer", password="correct-horse-battery",
+                          agency_code="230500-market_regulation", roles={"officer", "agency_head"})
+    case = register_case(officer, CaseIn.model_validate(case_payload(
+        region="230500", ip_type="unfair_competition", received_on="2020-12-01")))
+    engine.apply_transition(officer, case.id, "start_verification", {"is_complaint": True},
+                            expected_version=None, effective_on=date(2020, 12, 2))
+    assert unfair_competition_cases() == 609  # received, not yet filed
+    engine.apply_transition(officer, case.id, "file_case", {}, expected_version=None, effective_on=date(2020, 12, 7))
+    assert unfair_competition_cases() == 610
 
 
 def test_seed_history_needs_the_reference_data(runner):

@@ -30,7 +30,7 @@ from casesys.cases.models import Case
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import require
 from casesys.core.i18n import N_, label
-from casesys.core.types import parse_row_id
+from casesys.core.types import parse_row_id, today_in_china
 from casesys.extensions import db
 from casesys.stats import figures, snapshots
 from casesys.stats.exports import FORMATS, Percent, Table, download, filename
@@ -44,6 +44,14 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 TABS = {"overview": N_("Overview"), "flows": N_("Flows"), "clocks": N_("Time limits"),
         "respondents": N_("Repeat respondents")}
 BUCKET_LABELS = {"month": N_("Month"), "quarter": N_("Quarter"), "year": N_("Year")}
+
+
+def period_presets(today: date) -> list[tuple[str, date, date]]:
+    """The periods supervisors report on most: this year, last year and the two plan periods."""
+    return [(N_("This year"), date(today.year, 1, 1), today),
+            (N_("Last year"), date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)),
+            (N_("13th Five-Year Plan (2016–2020)"), date(2016, 1, 1), date(2020, 12, 31)),
+            (N_("14th Five-Year Plan (2021–2025)"), date(2021, 1, 1), min(today, date(2025, 12, 31)))]
 DIMENSIONS = {"agency_kind": N_("By agency kind"), "city": N_("By city"), "ip_type": N_("By IP type")}
 FLOW_GROUPS = ((N_("Handoffs"), ("handoffs.",)), (N_("Criminal transfers"), ("transfers.",)),
                (N_("Mediation and judicial confirmation"), ("mediation.", "judicial_confirmation.")))
@@ -355,6 +363,9 @@ def dashboard():
         "workflows": [(k, text(wf.label)) for k, wf in engine.workflows().items()],
         "buckets": [(k, _(v)) for k, v in BUCKET_LABELS.items()],
         "tab_args": {**here, "bucket": q.bucket},
+        "presets": [(_(name), url_for("stats.dashboard", **{**here, "tab": tab, "bucket": q.bucket,
+                                                             "from": start.isoformat(), "to": end.isoformat()}))
+                    for name, start, end in period_presets(today_in_china())],
         "description": describe(q.filters, regions) if q.filters else "",
     }
     if q.errors:

@@ -24,13 +24,15 @@ class Permission(StrEnum):
     ISSUE_ORDERS = "issue_orders"  # supervision orders (督办)
     VIEW_STATS = "view_stats"  # cross-department statistics, dashboard, exports, indicators
     REPORT_FIGURES = "report_figures"  # inspection records and indicator reports (信息报送)
+    READ_REPORTS = "read_reports"  # read them: reporters their own agency's, supervisors their area's
 
 
 ROLE_PERMISSIONS: dict[str, set[Permission]] = {
-    "officer": {Permission.VIEW_CASES, Permission.REGISTER_CASES, Permission.REPORT_FIGURES},
-    "agency_head": {Permission.VIEW_CASES, Permission.REGISTER_CASES, Permission.REPORT_FIGURES},
+    "officer": {Permission.VIEW_CASES, Permission.REGISTER_CASES, Permission.REPORT_FIGURES, Permission.READ_REPORTS},
+    "agency_head": {Permission.VIEW_CASES, Permission.REGISTER_CASES, Permission.REPORT_FIGURES,
+                    Permission.READ_REPORTS},
     "mediator": {Permission.VIEW_CASES, Permission.REGISTER_CASES},
-    "supervisor": {Permission.VIEW_CASES, Permission.ISSUE_ORDERS, Permission.VIEW_STATS},
+    "supervisor": {Permission.VIEW_CASES, Permission.ISSUE_ORDERS, Permission.VIEW_STATS, Permission.READ_REPORTS},
     "admin": {Permission.MANAGE_USERS, Permission.MANAGE_CALENDAR},  # users, agencies, calendar; not case content
 }
 

@@ -40,14 +40,12 @@ def _bad_json():
 
 
 @bp.route("/inspections", methods=["GET"], endpoint="reporting_list_inspections")
-@api_require(Permission.SIGNED_IN)
+@api_require(Permission.READ_REPORTS)
 @operation(method="GET", path="/inspections",
            summary="Inspection records the caller may see (own agency; supervisors: their region), newest first",
            query=InspectionQuery, response=InspectionListOut, errors=(401, 403, 422))
 def list_inspections():
     user = g.api_user
-    if not (user.can(Permission.REPORT_FIGURES) or user.can(Permission.VIEW_STATS)):
-        return api_error(403, "forbidden", _("Your role does not allow this."))
     query = _parse(InspectionQuery, request.args.to_dict())
     filters = services.inspection_filters(user, query.date_from, query.date_to, query.agency)
     found = services.search_inspections(user, filters, page=query.page, limit=PAGE)
@@ -97,14 +95,12 @@ def report_indicator():
 
 
 @bp.route("/indicator-reports", methods=["GET"], endpoint="reporting_list_indicator_reports")
-@api_require(Permission.SIGNED_IN)
+@api_require(Permission.READ_REPORTS)
 @operation(method="GET", path="/indicator-reports",
            summary="Indicator reports the caller may see (own agency; supervisors: their region), newest first",
            query=IndicatorReportQuery, response=IndicatorReportListOut, errors=(401, 403, 422))
 def list_indicator_reports():
     user = g.api_user
-    if not (user.can(Permission.REPORT_FIGURES) or user.can(Permission.VIEW_STATS)):
-        return api_error(403, "forbidden", _("Your role does not allow this."))
     query = _parse(IndicatorReportQuery, request.args.to_dict())
     if query.indicator is not None and query.indicator not in INDICATORS:
         raise InvalidInput(_("Some filters are not valid."), {"indicator": _("unknown indicator")})

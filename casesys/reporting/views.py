@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -70,11 +70,6 @@ def _page_number() -> int:
     return int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
 
 
-def _require_figures_reader() -> None:
-    if not (current_user.can(Permission.REPORT_FIGURES) or current_user.can(Permission.VIEW_STATS)):
-        abort(403)
-
-
 @bp.app_template_filter("exact_decimal")
 def _figure(value: Decimal | None) -> str:
     """An exact decimal as reported, without trailing zeros: 3.1000 -> 3.1."""
@@ -82,9 +77,8 @@ def _figure(value: Decimal | None) -> str:
 
 
 @bp.route("/inspections")
-@require(Permission.SIGNED_IN)  # REPORT_FIGURES (own agency) or VIEW_STATS (region), checked below
+@require(Permission.READ_REPORTS)
 def inspections():
-    _require_figures_reader()
     problems: dict[str, str] = {}
     try:
         filters = services.parse_inspection_filters(current_user, request.args)

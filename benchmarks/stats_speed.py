@@ -83,6 +83,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("CASESYS_ENV", "development")
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(args.database_url),
+                      "SECRET_KEY": secrets.token_hex(16),
                       "CASESYS_SCHEDULER_EMBEDDED": False, "WTF_CSRF_ENABLED": False,
                       "SESSION_COOKIE_SECURE": False})
     with app.app_context():

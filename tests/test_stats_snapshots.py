@@ -76,7 +76,7 @@ def test_inspections_orders_calendar_and_the_date_move_the_version(officer, make
 
 def test_the_scheduler_job_recomputes_changed_presets_and_drops_old_views(officer):
     presets = len(snapshots.preset_views())
-    assert presets == 14  # the province and its 13 cities
+    assert presets == 16  # this year for the province and its 13 cities; last year and 2016–2020
     assert snapshots.refresh() == {"recomputed": presets, "dropped": 0}
     db.session.commit()
     assert snapshots.refresh()["recomputed"] == 0  # nothing changed

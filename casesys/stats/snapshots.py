@@ -6,7 +6,7 @@ from: a fingerprint of everything a figure reads (cases, history, handoffs, cloc
 supervision orders, the holiday calendar) and of today's date (overdue depends on it). A stored
 view is shown only while the version is unchanged, so it is always equal to the live query;
 otherwise the view is computed live and stored again. The scheduler recomputes the views
-supervisors open first (this year, each city) whenever the version has moved.
+supervisors open first (see ``preset_views``) whenever the version has moved.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -82,11 +82,14 @@ def _store(key: str, version: str, data: dict) -> None:
 
 
 def preset_views() -> list[tuple[StatsFilters, str, tuple[str, ...]]]:
-    """What supervisors see first: this year's overview for the province and for each city."""
+    """What supervisors open first: this year's overview for the province and each city, and the
+    province's last year and 13th Five-Year period (the plan's own figures)."""
     start, end = default_period()
     regions = db.session.scalars(select(Region).order_by(Region.code)).all()
-    return [(StatsFilters(date_from=start, date_to=end, region=r.code if r.parent_code else None), "month",
-             ("overview",)) for r in regions]
+    views = [StatsFilters(date_from=start, date_to=end, region=r.code if r.parent_code else None) for r in regions]
+    views += [StatsFilters(date_from=date(start.year - 1, 1, 1), date_to=date(start.year - 1, 12, 31)),
+              StatsFilters(date_from=date(2016, 1, 1), date_to=date(2020, 12, 31))]
+    return [(f, "month", ("overview",)) for f in views]
 
 
 def refresh(now: datetime | None = None) -> dict[str, int]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import secrets
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from casesys import create_app  # noqa: E402
+from benchmarks.common import make_app  # noqa: E402
 from casesys.config import normalise_database_url  # noqa: E402
 from casesys.core.types import CHINA_TZ  # noqa: E402
 from casesys.extensions import db  # noqa: E402
@@ -94,17 +93,6 @@ def throwaway_database(kind: str, pg_url: str, keep: bool):
         else:
             log(f"kept database {name}")
         admin.dispose()
-
-
-def make_app(url: str):
-    return create_app({
-        "TESTING": True,
-        "CASESYS_ENV": "test",
-        "SECRET_KEY": secrets.token_hex(16),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-        "SESSION_COOKIE_SECURE": False,
-        "CASESYS_SCHEDULER_EMBEDDED": False,
-    })
 
 
 def prepare(app) -> list[int]:

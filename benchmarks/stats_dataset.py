@@ -19,7 +19,6 @@ This is a script, not a test; nothing here is asserted.
 from __future__ import annotations
 
 import argparse
-import secrets
 import sys
 import time
 from datetime import date
@@ -32,7 +31,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import create_engine, event, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from casesys import create_app  # noqa: E402
+from benchmarks.common import make_app  # noqa: E402
 from casesys.config import normalise_database_url  # noqa: E402
 from casesys.extensions import db  # noqa: E402
 
@@ -71,17 +70,6 @@ def ensure_database(url: str) -> None:
             conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
             log(f"created database {parsed.database}")
     admin.dispose()
-
-
-def make_app(url: str):
-    return create_app({
-        "TESTING": True,
-        "CASESYS_ENV": "test",
-        "SECRET_KEY": secrets.token_hex(16),
-        "SQLALCHEMY_DATABASE_URI": normalise_database_url(url),
-        "SESSION_COOKIE_SECURE": False,
-        "CASESYS_SCHEDULER_EMBEDDED": False,
-    })
 
 
 def _fast_sqlite(dbapi_connection, _record) -> None:

@@ -244,9 +244,10 @@ def case_aggregates(f: StatsFilters, keys=None, group_by=()):
     columns, conditions = [], []
     for key in keys:
         _fig, value, condition = CASE_FIGURES[key]
-        expr, conditions = value(), [*conditions, condition(f)]
+        counted, expr = condition(f), value()
         aggregate = func.count() if expr is _ONE else func.sum(expr)  # NULL when nothing matched
-        columns.append(aggregate.filter(conditions[-1]).label(key))
+        columns.append(aggregate.filter(counted).label(key))
+        conditions.append(counted)
     # A case no figure counts adds nothing; saying so lets the date indexes skip it.
     return (_cases_joined(*group_by, *columns).where(*case_scope(f), or_(*conditions)).group_by(*group_by))
 
@@ -404,15 +405,21 @@ def trend(f: StatsFilters, bucket: str = "month") -> list[dict]:
     return [{"bucket": b, **series[b]} for b in sorted(series)]
 
 
+def _clock_on_time():
+    return CaseClock.stopped_on <= CaseClock.due_on
+
+
+def _clock_late(today: date):
+    """Stopped after its due date, or still open past it."""
+    return or_(CaseClock.stopped_on > CaseClock.due_on, and_(CaseClock.stopped_on.is_(None), CaseClock.due_on < today))
+
+
 def clock_rates(f: StatsFilters, today: date | None = None) -> list[dict]:
     """Per legal clock falling due in the period: met on time, missed, and the on-time rate.
     A clock is late when it stopped after its due date, or is still open past it."""
-    today = today or today_in_china()
-    late = or_(CaseClock.stopped_on > CaseClock.due_on,
-               and_(CaseClock.stopped_on.is_(None), CaseClock.due_on < today))
-    on_time = CaseClock.stopped_on <= CaseClock.due_on
     stmt = (select(CaseClock.key, Case.workflow, func.count().label("due"),
-                   func.count().filter(on_time).label("on_time"), func.count().filter(late).label("overdue"))
+                   func.count().filter(_clock_on_time()).label("on_time"),
+                   func.count().filter(_clock_late(today or today_in_china())).label("overdue"))
             .select_from(CaseClock).join(Case, Case.id == CaseClock.case_id)
             .where(_period(CaseClock.due_on, f), *case_scope(f))
             .group_by(CaseClock.key, Case.workflow).order_by(Case.workflow, CaseClock.key))
@@ -461,10 +468,8 @@ def cases_behind(key: str, f: StatsFilters, *, clock: str | None = None, uscc: s
                                                                       _period(Handoff.decided_on, f))
         return stmt.where(Case.id.in_(select(Handoff.case_id).where(when)))
     if key in ("clocks.due", "clocks.on_time", "clocks.overdue"):
-        condition = {"clocks.due": literal(True), "clocks.on_time": CaseClock.stopped_on <= CaseClock.due_on,
-                     "clocks.overdue": or_(CaseClock.stopped_on > CaseClock.due_on,
-                                           and_(CaseClock.stopped_on.is_(None), CaseClock.due_on < today_in_china()))
-                     }[key]
+        condition = {"clocks.due": literal(True), "clocks.on_time": _clock_on_time(),
+                     "clocks.overdue": _clock_late(today_in_china())}[key]
         clocks = select(CaseClock.case_id).where(_period(CaseClock.due_on, f), condition)
         if clock:
             clocks = clocks.where(CaseClock.key == clock)

@@ -245,8 +245,7 @@ def _bucket_labels(f: StatsFilters, bucket: str) -> list[str]:
     """Every month, quarter or year of the period, so empty ones show as zero."""
     labels, year, month = [], f.date_from.year, f.date_from.month
     while (year, month) <= (f.date_to.year, f.date_to.month) and len(labels) <= MAX_TREND_BUCKETS:
-        name = {"month": f"{year:04d}-{month:02d}", "quarter": f"{year:04d}-Q{(month + 2) // 3}",
-                "year": f"{year:04d}"}[bucket]
+        name = figures.bucket_of(date(year, month, 1), bucket)
         if not labels or labels[-1] != name:
             labels.append(name)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

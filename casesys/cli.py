@@ -9,12 +9,12 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
+from casesys.audit.cli import audit_cli
 from casesys.core.errors import DomainError
 from casesys.extensions import db
 
 seed = AppGroup("seed", help="Load reference and demo data (safe to run again).")
 users = AppGroup("users", help="Manage user accounts.")
-audit_cli = AppGroup("audit", help="Check the audit trail.")
 
 
 def _fail(exc: DomainError) -> None:
@@ -126,24 +126,6 @@ def token_command(username):
     token = issue_api_token(user)
     db.session.commit()
     click.echo(token)
-
-
-@audit_cli.command("verify")
-def audit_verify_command():
-    """Recompute the audit hash chain and report the first broken link."""
-    from casesys.audit.models import AuditEntry
-    from casesys.audit.services import ChainBreak, verify_chain
-
-    total = db.session.scalar(select(func.count()).select_from(AuditEntry))
-    checked = 0
-    with click.progressbar(length=total, label="verifying audit log", file=sys.stderr) as bar:
-        for item in verify_chain():
-            if isinstance(item, ChainBreak):
-                raise click.ClickException(f"audit chain broken at entry {item.entry_id}: {item.reason} "
-                                           f"({checked} entries before it are intact)")
-            checked += 1
-            bar.update(1)
-    click.echo(f"audit chain intact: {checked} entries")
 
 
 def init_app(app: Flask) -> None:

@@ -63,4 +63,5 @@ def test_no_secret_is_committed():
         assert "CASESYS_SECRET_KEY" in str(exc)
     else:
         raise AssertionError("production must refuse to start without a secret key")
-    assert from_environment({"CASESYS_ENV": "production", "CASESYS_SECRET_KEY": "x" * 32})["SECRET_KEY"]
+    assert from_environment({"CASESYS_ENV": "production", "CASESYS_SECRET_KEY": "x" * 32,
+                             "CASESYS_AUDIT_KEY": "y" * 32})["SECRET_KEY"]

@@ -11,8 +11,8 @@ from casesys.extensions import db
 
 
 class AuditEntry(db.Model):
-    """Each entry carries the hash of the previous one; UPDATE and DELETE are refused by
-    database triggers (see the migration)."""
+    """Each entry carries the keyed hash of the previous one; UPDATE and DELETE (and on
+    PostgreSQL TRUNCATE) are refused by database triggers (migrations 0001 and 0005)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_object", "object_type", "object_id"),)

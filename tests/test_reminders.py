@@ -92,11 +92,13 @@ def the_clock(case_id: int) -> CaseClock:
 
 
 def email_actions(action: str) -> Counter:
-    """How many audit entries of ``action`` each notification id has."""
+    """How many audit entries of ``action`` name each notification id (``email.sent`` lists a
+    batch's notifications in one entry; ``email.failed`` has one entry per attempt)."""
     db.session.rollback()
-    ids = db.session.scalars(select(AuditEntry.object_id).where(AuditEntry.action == action,
-                                                                AuditEntry.object_type == "notification"))
-    result = Counter(int(i) for i in ids)
+    result = Counter()
+    for object_id, details in db.session.execute(select(AuditEntry.object_id, AuditEntry.details)
+                                                 .where(AuditEntry.action == action)):
+        result.update([int(object_id)] if object_id else [int(n) for n in details["notifications"]])
     db.session.rollback()
     return result
 

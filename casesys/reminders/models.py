@@ -1,4 +1,4 @@
-"""Reminders, their e-mail copies, supervision orders and the scheduler's lease."""
+"""Reminders, their e-mail copies, supervision orders and the scheduler's heartbeat."""
 
 from __future__ import annotations
 
@@ -50,7 +50,8 @@ class Notification(db.Model):
 class EmailOutbox(db.Model):
     """The e-mail copy of a notification, written in the same transaction and sent after the
     commit. A row is marked ``sending`` (committed) before the SMTP call, so a crash mid-send
-    never sends it twice; an SMTP error puts it back to ``pending`` with a back-off."""
+    never sends it twice; an SMTP error puts it back to ``pending`` with a back-off. A row left
+    ``sending`` (the sender was killed) is reported, never re-sent on its own."""
 
     __tablename__ = "email_outbox"
     __table_args__ = (Index("ix_email_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
@@ -65,6 +66,7 @@ class EmailOutbox(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when it went ``sending`` (wall clock)
 
 
 class SupervisionOrder(db.Model):
@@ -89,11 +91,30 @@ class SupervisionOrder(db.Model):
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
 
-class SchedulerLease(db.Model):
-    """On SQLite, the one active scheduler holds this row's lease (PostgreSQL uses an advisory lock)."""
+class SchedulerHeartbeat(db.Model):
+    """The one active scheduler: who leads, under which term, and when it last proved it is alive.
 
-    __tablename__ = "scheduler_leases"
+    A standby takes over (and bumps the term) only when ``renewed_at`` is older than the lease;
+    a leader renews only while the row still has its holder and term, so one that froze and
+    woke up after a takeover finds out before it runs another job (fencing)."""
+
+    __tablename__ = "scheduler_heartbeats"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(100))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    term: Mapped[int] = mapped_column(default=0)
+    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SchedulerJobRun(db.Model):
+    """The last finished run of each scheduler job, for ``flask scheduler status``."""
+
+    __tablename__ = "scheduler_job_runs"
+
+    job_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    term: Mapped[int | None]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ok: Mapped[bool]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casesys.config import DEFAULTS, REPO_ROOT, from_environment
 
@@ -18,8 +19,14 @@ def create_app(config: dict | None = None) -> Flask:
         # Show what the scheduler does, including the e-mails it would send without an SMTP host.
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    hops = app.config.get("CASESYS_TRUSTED_PROXIES", 0)
+    if hops:
+        # Behind N reverse proxies: take the client's address, scheme and host from the
+        # X-Forwarded-* headers they set (audit entries and rate limits use the address).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
     from casesys.core import db as core_db
-    from casesys.core import web
+    from casesys.core import ratelimit, web
     from casesys.core.i18n import select_locale
     from casesys.extensions import babel, csrf, db, login_manager, migrate
 
@@ -43,5 +50,6 @@ def create_app(config: dict | None = None) -> Flask:
     cli.init_app(app)
     stats.init_app(app)
     reporting.init_app(app)
+    ratelimit.init_app(app)
     reminders.init_app(app)  # last: an embedded scheduler may start, and needs everything above
     return app

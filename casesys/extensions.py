@@ -1,6 +1,8 @@
 """Unbound Flask extensions; ``create_app`` binds them in a fixed order."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are declared where they apply (casesys.core.ratelimit); the counters' storage comes from
+# RATELIMIT_STORAGE_URI. Fixed windows: the database storage implements just that strategy.
+limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")

@@ -11,13 +11,14 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, or_, select, update
 
 from casesys import audit
 from casesys.agencies.models import Agency
 from casesys.auth.models import ApiToken, LoginSession, User, token_digest
 from casesys.auth.permissions import ROLES
 from casesys.core.errors import Conflict, InvalidInput
+from casesys.core.params import parse_row_id
 from casesys.core.types import utcnow
 from casesys.extensions import db
 
@@ -50,13 +51,29 @@ class LoginResult:
 
 
 def authenticate(username: str, password: str) -> LoginResult:
-    """Check a password, counting failures in the database so the lockout holds across workers."""
+    """Check a password, counting failures in the database so the lockout holds across workers.
+
+    An attempt first claims one of the ``CASESYS_LOCKOUT_THRESHOLD`` tries in one UPDATE, which
+    also locks the account when it takes the last one; only then is the password checked, and a
+    right one gives the count back. Parallel guesses wait for the row (other workers included),
+    so no more than the threshold of them are ever checked."""
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
-    now = utcnow()
     if user is None or not user.is_active:
         _hasher.hash(password)  # spend the same time as a real check: do not reveal who exists
         return LoginResult(None)
-    if user.locked_until and user.locked_until > now:
+    now = utcnow()
+    threshold = current_app.config["CASESYS_LOCKOUT_THRESHOLD"]
+    lock_ran_out = and_(User.locked_until.is_not(None), User.locked_until <= now)
+    tries = case((lock_ran_out, 1), else_=User.failed_login_count + 1)  # a lock that ran out starts afresh
+    lock = now + timedelta(minutes=current_app.config["CASESYS_LOCKOUT_MINUTES"])
+    claimed = db.session.execute(
+        update(User).where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_login_count=tries, locked_until=case((tries >= threshold, lock), else_=None))
+        .returning(User.failed_login_count, User.locked_until)
+        .execution_options(synchronize_session=False)
+    ).one_or_none()
+    db.session.expire(user)
+    if claimed is None:  # locked: refused without looking at the password
         return LoginResult(None, locked_until=user.locked_until)
     if password_matches(user, password):
         user.failed_login_count = 0
@@ -64,21 +81,9 @@ def authenticate(username: str, password: str) -> LoginResult:
         if _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         return LoginResult(user)
-
-    threshold = current_app.config["CASESYS_LOCKOUT_THRESHOLD"]
-    # Increment in SQL, not in Python, so concurrent failures in two workers both count.
-    failures = db.session.execute(
-        update(User).where(User.id == user.id)
-        .values(failed_login_count=User.failed_login_count + 1)
-        .returning(User.failed_login_count)
-    ).scalar_one()
-    locked_until = None
-    if failures >= threshold:
-        locked_until = now + timedelta(minutes=current_app.config["CASESYS_LOCKOUT_MINUTES"])
-        db.session.execute(update(User).where(User.id == user.id)
-                           .values(locked_until=locked_until, failed_login_count=0))
+    failures, locked_until = claimed
+    if locked_until is not None:
         audit.record("user.locked", "user", user.id, None, username=user.username, failures=failures)
-    db.session.expire(user)
     return LoginResult(None, locked_until=locked_until)
 
 
@@ -92,11 +97,12 @@ def start_session(user: User) -> str:
 
 
 def load_session_user(user_id: str, sid: str | None) -> User | None:
-    if not sid or not user_id.isdigit():
+    user_id = parse_row_id(user_id)
+    if not sid or user_id is None:
         return None
     row = db.session.execute(
         select(LoginSession, User).join(User, User.id == LoginSession.user_id)
-        .where(LoginSession.sid_hash == token_digest(sid), LoginSession.user_id == int(user_id))
+        .where(LoginSession.sid_hash == token_digest(sid), LoginSession.user_id == user_id)
     ).first()
     if row is None:
         return None

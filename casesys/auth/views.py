@@ -13,6 +13,7 @@ from casesys.auth.permissions import Permission
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import require
 from casesys.core.i18n import LOCALES
+from casesys.core.ratelimit import limit_log_in
 
 bp = Blueprint("auth", __name__)
 
@@ -25,6 +26,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_log_in
 def login():
     if request.args.get("lang") in LOCALES:
         session["locale"] = request.args["lang"]

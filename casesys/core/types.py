@@ -11,15 +11,9 @@ from sqlalchemy.types import TypeDecorator
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
 
-# Primary keys are 32-bit integers on PostgreSQL; larger ids in URLs or cursors match nothing.
+# Primary keys are 32-bit integers on PostgreSQL; larger ids in URLs or cursors match nothing
+# (casesys.core.params parses them).
 MAX_ROW_ID = 2**31 - 1
-
-
-def parse_row_id(text: str | None) -> int | None:
-    """A row id from user input, or None when it is missing, not a number or out of range."""
-    if text and text.isdigit() and 0 < int(text) <= MAX_ROW_ID:
-        return int(text)
-    return None
 
 
 def utcnow() -> datetime:

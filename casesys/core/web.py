@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from itertools import chain
 
-from flask import Flask, abort, render_template, request
+from flask import Flask, abort, make_response, render_template, request
 from flask_babel import gettext as _
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from casesys.core import ratelimit
 from casesys.core.errors import DomainError
 from casesys.core.guards import api_error
 from casesys.core.types import MAX_ROW_ID
@@ -29,6 +31,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 class RowIdConverter(IntegerConverter):
     """``<int:…>`` in every route: an id beyond the column's range is a 404, not a database error."""
+
+    regex = r"[0-9]+"  # Werkzeug's \d+ also matches '٣' and '３', which int() reads as 3
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
         super().__init__(url_map, fixed_digits, min, max, signed)
@@ -86,6 +90,19 @@ def _csrf_error(exc: CSRFError):
     return render_template("errors/error.html", status=400, message=message), 400
 
 
+def _rate_limited(exc: RateLimitExceeded):
+    """429 with Retry-After: the page explains, the API answers in its error shape."""
+    db.session.rollback()
+    seconds = ratelimit.retry_after()
+    message = _("Too many requests. Try again in %(seconds)d seconds.", seconds=seconds)
+    if _wants_json():
+        response = api_error(429, "rate_limited", message)
+    else:
+        response = make_response(render_template("errors/error.html", status=429, message=message), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
 def _domain_error(exc: DomainError):
     db.session.rollback()
     if _wants_json():
@@ -100,4 +117,5 @@ def init_app(app: Flask) -> None:
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(DomainError, _domain_error)

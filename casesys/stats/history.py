@@ -856,6 +856,9 @@ def build_rows(walker: Walker, ids: Ids, fmt: RowFormat) -> dict[str, list[tuple
 def insert_rows(rows: dict[str, list[tuple]], connection=None) -> dict[str, int]:
     """Insert in the session's transaction (or ``connection``'s): COPY on PostgreSQL, executemany
     on SQLite. The column lists are checked against the tables, so a model change shows here."""
+    from casesys.stats.snapshots import records_changed
+
+    records_changed()  # the dashboard's stored views are out of date once this commits
     connection = connection or db.session.connection()
     return _insert_dbapi(connection.dialect.name, connection.connection.driver_connection, rows)
 
@@ -894,6 +897,8 @@ class _Inserter(threading.Thread):
     def run(self) -> None:
         from time import perf_counter
 
+        from casesys.stats.snapshots import BUMP_SQL
+
         dialect = self.engine.dialect.name
         connection = self.engine.raw_connection()
         try:
@@ -905,6 +910,7 @@ class _Inserter(threading.Thread):
                     if dialect == "sqlite":
                         connection.driver_connection.execute("BEGIN IMMEDIATE")
                     self.counts.update(_insert_dbapi(dialect, connection.driver_connection, rows))
+                    connection.driver_connection.execute(BUMP_SQL)  # stored dashboard views are out of date
                     connection.commit()
                 except BaseException as exc:  # handed to the building thread
                     self.error = exc

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from casesys.cases.access import access_level
 from casesys.cases.models import Case, CaseEvent, Party
+from casesys.core.params import WholeNumber
 from casesys.extensions import db
 from casesys.templating import masked
 from casesys.workflows import engine, overview
@@ -175,7 +176,7 @@ class TransitionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     transition: str = Field(max_length=60, description="a name from allowed_transitions")
-    expected_version: int = Field(ge=1, description="the case's version as you read it; 409 if it changed")
+    expected_version: WholeNumber = Field(ge=1, description="the case's version as you read it; 409 if it changed")
     effective_on: date | None = Field(default=None, description="when it happened (default today, China time); "
                                                                 "not in the future, not before the last event")
     fields: dict = Field(default_factory=dict, description="the transition's fields by name")

@@ -23,13 +23,15 @@ from casesys.api.schemas import (
 )
 from casesys.auth.permissions import Permission
 from casesys.cases import services
+from casesys.cases.access import record_confidential_reads
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import api_error, api_require
-from casesys.core.types import parse_row_id
+from casesys.core.params import int_arg, parse_row_id
 from casesys.reminders import queries as reminder_queries
 from casesys.stats import figures as stats
 from casesys.stats.filters import parse_filters
+from casesys.stats.views import audit_respondent_reads
 from casesys.workflows import engine
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -86,13 +88,12 @@ def register_case():
            extra_query={"cursor": "next_cursor of the previous page", "limit": f"1–{MAX_PAGE}, default 50"})
 def list_cases():
     args = request.args.to_dict()
-    cursor, limit_text = args.pop("cursor", None), args.pop("limit", "50")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
-        raise InvalidInput(_("The limit is not valid."), {"limit": _("a whole number from 1 to %(max)d", max=MAX_PAGE)})
-    limit = int(limit_text)
+    cursor, limit = args.pop("cursor", None), int_arg("limit", 50, 1, MAX_PAGE)
+    args.pop("limit", None)
     filters = _parse(CaseFilters, args)
     cases = services.search_cases(g.api_user, filters, after_id=_after_id(cursor), limit=limit + 1)
     page = cases[:limit]
+    record_confidential_reads(g.api_user, page, "api.cases")
     return _json(CaseListOut(items=[CaseOut.of(c) for c in page],
                              next_cursor=_cursor(page[-1].id) if len(cases) > limit else None))
 
@@ -133,7 +134,7 @@ def list_workflows():
 @bp.route("/openapi.json")
 @api_require(Permission.SIGNED_IN)
 def openapi():
-    return jsonify(build_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0]))
+    return jsonify(build_document(url_for("api.openapi", _external=False).rsplit("/", 1)[0], g.api_user))
 
 
 @bp.route("/notifications", methods=["GET"])
@@ -143,10 +144,8 @@ def openapi():
            extra_query={"cursor": "next_cursor of the previous page", "limit": f"1–{MAX_PAGE}, default 50"})
 def list_notifications():
     args = request.args.to_dict()
-    cursor, limit_text = args.pop("cursor", None), args.pop("limit", "50")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= MAX_PAGE:
-        raise InvalidInput(_("The limit is not valid."), {"limit": _("a whole number from 1 to %(max)d", max=MAX_PAGE)})
-    limit = int(limit_text)
+    cursor, limit = args.pop("cursor", None), int_arg("limit", 50, 1, MAX_PAGE)
+    args.pop("limit", None)
     filters = _parse(NotificationFilters, args)
     found = reminder_queries.list_notifications(g.api_user, unread=filters.unread, after_id=_after_id(cursor),
                                                 limit=limit + 1)
@@ -188,4 +187,7 @@ def stats_summary():
         raise InvalidInput(_("The sections are not valid."),
                            {"sections": _("choose from %(choices)s", choices=", ".join(stats.SECTIONS))})
     f = parse_filters(request.args, g.api_user)
-    return _json(SummaryOut(**stats.summary(f, query.bucket, sections)))
+    summary = stats.summary(f, query.bucket, sections)
+    if "repeat_respondents" in summary:
+        audit_respondent_reads(g.api_user, f, summary["repeat_respondents"]["top"], "api.stats.summary")
+    return _json(SummaryOut(**summary))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import gettext as _
 
 # GB 32100-2015 统一社会信用代码: 18 characters from this 31-character alphabet (no I, O, Z, S, V).
@@ -31,7 +33,7 @@ def uscc_problem(code: str) -> str | None:
 
 
 def id_number_problem(number: str) -> str | None:
-    if len(number) != 18 or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):  # not isdigit(): it takes '²', which int() refuses
         return _("must be 17 digits followed by a digit or X")
     total = sum(int(d) * w for d, w in zip(number[:17], ID_WEIGHTS, strict=True))
     if ID_CHECK[total % 11] != number[17]:

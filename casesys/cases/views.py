@@ -10,12 +10,14 @@ from sqlalchemy import select
 from casesys.agencies.models import Region
 from casesys.auth.permissions import Permission
 from casesys.cases import services
+from casesys.cases.access import record_confidential_reads
 from casesys.cases.catalog import IP_TYPES
 from casesys.cases.forms import CaseFilterForm, CaseForm, choices_for
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
 from casesys.core.guards import require
-from casesys.core.types import parse_row_id, today_in_china
+from casesys.core.params import row_id_arg
+from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.templating import state_labels, text
 from casesys.workflows import engine, overview
@@ -40,10 +42,11 @@ def index():
         except ValidationError as exc:
             filter_error = "; ".join(pydantic_field_errors(exc).values())
         else:
-            after = parse_row_id(request.args.get("after"))
+            after = row_id_arg("after")
             cases = services.search_cases(current_user, filters, after_id=after, limit=page_size + 1)
     more = len(cases) > page_size
     cases = cases[:page_size]
+    record_confidential_reads(current_user, cases, "cases.index")
     args = {k: v for k, v in request.args.items() if k != "after"}
     next_args = {**args, "after": cases[-1].id} if more else None
     return render_template("cases/index.html", form=form, cases=cases, next_args=next_args,

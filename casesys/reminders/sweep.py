@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from casesys import audit
 from casesys.agencies.models import Agency, Region
 from casesys.auth.models import User, UserRole
+from casesys.cases.access import can_view
 from casesys.cases.models import Case
 from casesys.core.types import CHINA_TZ, utcnow
 from casesys.extensions import db
@@ -79,6 +80,13 @@ def _region_chain(case: Case) -> list[str]:
 
 
 def recipients(case: Case, clock: CaseClock, threshold: str) -> list[User]:
+    """Who is reminded. A confidential case's reminders (their e-mails carry its title) go only
+    to those who may open it (docs/access.md): its heads, where no officer of theirs may."""
+    found = _responsible_people(case, clock, threshold)
+    return [u for u in found if can_view(u, case)] if case.is_confidential else found
+
+
+def _responsible_people(case: Case, clock: CaseClock, threshold: str) -> list[User]:
     agencies, roles, to_assigned = _responsible_agencies(case, clock)
     if threshold == "escalate_head":
         return _users(agencies, {"agency_head"})

@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from casesys.agencies.models import AGENCY_KINDS, Region
 from casesys.auth.permissions import Permission
+from casesys.cases.access import record_confidential_reads
 from casesys.core.guards import require
 from casesys.core.i18n import label
-from casesys.core.types import parse_row_id, today_in_china
+from casesys.core.params import int_arg, parse_row_id, row_id_arg
+from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.reminders import queries
 from casesys.workcalendar import load_calendar
@@ -39,13 +41,15 @@ def _inbox_args(source) -> dict:
 def notifications():
     page_size = current_app.config["CASESYS_PAGE_SIZE"]
     unread_only = request.args.get("unread") == "1"
-    after = parse_row_id(request.args.get("after"))
+    after = row_id_arg("after")
     found = queries.list_notifications(current_user, unread=True if unread_only else None, after_id=after,
                                        limit=page_size + 1)
     page = found[:page_size]
     base = {"unread": "1"} if unread_only else {}
+    rows = queries.notification_rows(current_user, page)
+    record_confidential_reads(current_user, [r.notification.case for r in rows if r.case_visible], "notifications")
     return render_template(
-        "reminders/notifications.html", rows=queries.notification_rows(current_user, page),
+        "reminders/notifications.html", rows=rows,
         unread_only=unread_only, here=_inbox_args(request.args),
         next_args={**base, "after": page[-1].id} if len(found) > page_size else None,
         first_args=base if after is not None else None)
@@ -93,12 +97,12 @@ def overdue():
     if sort not in queries.OVERDUE_SORTS or (scope != "supervisor" and sort in ("agency", "region")):
         sort = "due_on"
     descending = request.args.get("dir") == "desc"
-    page_number = request.args.get("page", "1")
-    page_number = int(page_number) if page_number.isdigit() and 0 < int(page_number) <= 10_000 else 1
+    page_number = int_arg("page", 1, 1, 10_000)
     today, calendar = today_in_china(), load_calendar()
     result = queries.overdue_clocks(current_user, today, calendar, agency_kind=kind, region=region, sort=sort,
                                     descending=descending, locale=_locale(), page=page_number,
                                     limit=queries.OVERDUE_PAGE)
+    record_confidential_reads(current_user, [row.case for row in result.rows], "overdue")
     args = {k: v for k, v in {"agency_kind": kind, "region": region.code if region else None}.items() if v}
 
     def sort_link(column: str) -> str:

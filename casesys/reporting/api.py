@@ -84,7 +84,8 @@ def indicators_overview():
 @operation(method="POST", path="/indicator-reports",
            summary="Report the caller's agency's value of an indicator for a year or quarter "
                    "(201 new; 200 replaced the period's value)",
-           request=IndicatorReportIn, response=IndicatorReportOut, status=201, errors=(400, 401, 403, 422))
+           request=IndicatorReportIn, response=IndicatorReportOut, status=201, also=(200,),
+           errors=(400, 401, 403, 422))
 def report_indicator():
     if (body := _body()) is None:
         return _bad_json()

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from casesys.api.schemas import LabelOut
+from casesys.core.params import ASCII_DIGITS, WholeNumber
 from casesys.reporting.indicators import Figure, IndicatorStatus, decimal_text
 from casesys.reporting.models import IndicatorReport, InspectionRecord
 from casesys.reporting.services import MAX_CAMPAIGN, MAX_NOTE, MAX_UNITS
@@ -29,7 +31,7 @@ class InspectionQuery(_Input):
     date_from: date | None = Field(default=None, alias="from", description="inspected on or after (YYYY-MM-DD)")
     date_to: date | None = Field(default=None, alias="to", description="inspected on or before (YYYY-MM-DD)")
     agency: str | None = Field(default=None, max_length=60, description="an agency code within the caller's view")
-    page: int = Field(default=1, ge=1, le=10_000)
+    page: WholeNumber = Field(default=1, ge=1, le=10_000)
 
 
 class InspectionOut(BaseModel):
@@ -66,8 +68,8 @@ class IndicatorReportIn(_Input):
 
 class IndicatorReportQuery(_Input):
     indicator: str | None = Field(default=None, max_length=40)
-    year: int | None = Field(default=None, ge=1, le=9999)
-    page: int = Field(default=1, ge=1, le=10_000)
+    year: Annotated[int, Field(ge=1, le=9999), ASCII_DIGITS] | None = None
+    page: WholeNumber = Field(default=1, ge=1, le=10_000)
 
 
 class IndicatorReportOut(BaseModel):

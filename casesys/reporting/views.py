@@ -11,12 +11,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
 from casesys.auth.permissions import Permission
 from casesys.core.errors import DomainError, InvalidInput, NotFound
 from casesys.core.guards import require
+from casesys.core.params import WholeNumberField, int_arg
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.reporting import services
@@ -37,14 +38,14 @@ PAGE = 50
 class InspectionForm(FlaskForm):
     # Types only: ranges and lengths are the service's, the same for the page and the API.
     inspected_on = DateField(_l("Inspected on"), validators=[InputRequired()])
-    units_inspected = IntegerField(_l("Business units inspected"), validators=[InputRequired()])
+    units_inspected = WholeNumberField(_l("Business units inspected"), validators=[InputRequired()])
     campaign = StringField(_l("Campaign"))
     note = TextAreaField(_l("Note"))
 
 
 class IndicatorReportForm(FlaskForm):
     indicator = SelectField(_l("Indicator"), validators=[InputRequired()])
-    year = IntegerField(_l("Year"), validators=[InputRequired()])
+    year = WholeNumberField(_l("Year"), validators=[InputRequired()])
     quarter = SelectField(_l("Period"), coerce=int, validators=[InputRequired()])
     value = DecimalField(_l("Value"), places=None, validators=[InputRequired()])
     note = TextAreaField(_l("Note"))
@@ -66,8 +67,7 @@ def _attach(form: FlaskForm, exc: DomainError) -> None:
 
 
 def _page_number() -> int:
-    text = request.args.get("page", "1")
-    return int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
+    return int_arg("page", 1, 1, 10_000)
 
 
 @bp.app_template_filter("exact_decimal")
@@ -188,11 +188,8 @@ def _prefill(form: IndicatorReportForm) -> None:
     key = request.args.get("indicator")
     if key in dict(form.indicator.choices):
         form.indicator.data = key
-    year, quarter = request.args.get("year", ""), request.args.get("quarter", "")
-    if year.isdigit() and services.EARLIEST_YEAR <= int(year) <= today.year:
-        form.year.data = int(year)
-    if quarter in ("0", "1", "2", "3", "4"):
-        form.quarter.data = int(quarter)
+    form.year.data = int_arg("year", today.year, services.EARLIEST_YEAR, today.year)
+    form.quarter.data = int_arg("quarter", 0, 0, 4)
     if form.indicator.data and (existing := services.own_report(current_user, form.indicator.data,
                                                                  form.year.data, form.quarter.data)):
         form.value.data, form.note.data = Decimal(decimal_text(existing.value)), existing.note

@@ -449,6 +449,17 @@ def repeat_respondents(f: StatsFilters, limit: int = 20) -> tuple[int, list[dict
     return total, [dict(r._mapping) for r in top]
 
 
+def confidential_cases_naming(f: StatsFilters, usccs: list[str]) -> list[int]:
+    """The confidential cases behind respondents the repeat-respondent figures name: showing a
+    respondent's name is a read of those cases (DOMAIN §1), and is audited as one."""
+    if not usccs:
+        return []
+    return list(db.session.scalars(
+        select(Case.id).join(Party, Party.case_id == Case.id)
+        .where(Case.is_confidential, Party.role == "respondent", Party.uscc.in_(usccs),
+               _period(Case.received_on, f), *case_scope(f))))
+
+
 # ---- drill-down ---------------------------------------------------------------------------------
 
 def cases_behind(key: str, f: StatsFilters, *, clock: str | None = None, uscc: str | None = None):

@@ -24,13 +24,14 @@ from sqlalchemy import func, select
 from casesys.agencies.models import AGENCY_KINDS, Region
 from casesys.audit.services import record
 from casesys.auth.permissions import Permission
-from casesys.cases.access import visible_cases_clause
+from casesys.cases.access import record_confidential_case_ids, record_confidential_reads, visible_cases_clause
 from casesys.cases.catalog import IP_TYPES
 from casesys.cases.models import Case
 from casesys.core.errors import InvalidInput
 from casesys.core.guards import require
 from casesys.core.i18n import N_, label
-from casesys.core.types import parse_row_id, today_in_china
+from casesys.core.params import row_id_arg
+from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.stats import figures, snapshots
 from casesys.stats.exports import FORMATS, Percent, Table, download, filename
@@ -317,7 +318,12 @@ def _clocks(f: StatsFilters, rows: list[dict]) -> dict:
     return {"rows": out, "chart": chart}
 
 
+def audit_respondent_reads(user, f: StatsFilters, top: list[dict], surface: str) -> None:
+    record_confidential_case_ids(user, figures.confidential_cases_naming(f, [r["uscc"] for r in top]), surface)
+
+
 def _respondents(f: StatsFilters, found: dict) -> dict:
+    audit_respondent_reads(current_user, f, found["top"], "stats.respondents")
     rows = [{**row, "cases_number": _number(f, "respondents.repeat", row["cases"], uscc=row["uscc"])}
             for row in found["top"]]
     return {"count": found["count"], "rows": rows}
@@ -431,11 +437,12 @@ def cases():
         return render_template("stats/cases.html", **context), 422
     f, extras = q.filters, _drill_extras()
     stmt = cases_query(key, f, **extras)
-    after = parse_row_id(request.args.get("after"))
+    after = row_id_arg("after")
     page = list(db.session.scalars((stmt.where(Case.id < after) if after else stmt).limit(PAGE_SIZE + 1)))
     link_args = {"figure": key, **f.as_args(), **{k: v for k, v in extras.items() if v and k != "exact_region"}}
     if extras["exact_region"]:
         link_args["exact_region"] = "1"
+    record_confidential_reads(current_user, page[:PAGE_SIZE], "stats.cases")
     context.update(
         total=_count(stmt), rows=page[:PAGE_SIZE], page_size=PAGE_SIZE, link_args=link_args,
         next_args={**link_args, "after": page[PAGE_SIZE - 1].id} if len(page) > PAGE_SIZE else None,
@@ -524,6 +531,7 @@ def _export_clocks(f: StatsFilters, bucket: str) -> Table:
 
 def _export_repeat_respondents(f: StatsFilters, bucket: str) -> Table:
     count, top = figures.repeat_respondents(f, limit=RESPONDENT_EXPORT_LIMIT)
+    audit_respondent_reads(current_user, f, top, "stats.export")
     rows = [[r["uscc"], r["name"], r["agencies"], r["cases"]] for r in top]
     header = [_("Unified social credit code"), _("Name"), _("Agencies"), _("Cases")]
     title = _("Repeat respondents: %(count)d", count=count)
@@ -536,6 +544,7 @@ def _export_cases(f: StatsFilters, bucket: str) -> Table:
         abort(404)
     stmt = cases_query(key, f, **_drill_extras())
     found = list(db.session.scalars(stmt.limit(EXPORT_ROW_LIMIT + 1)))
+    record_confidential_reads(current_user, found[:EXPORT_ROW_LIMIT], "stats.export")
     locale = _locale()
     rows = [[c.number, c.title, _("Yes") if c.is_confidential else _("No"), c.agency.name(locale),
              c.region.name(locale), _workflow_label(c.workflow), _outcome_label(c.state), c.received_on,

@@ -17,6 +17,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from casesys.auth.permissions import Permission
 from casesys.core.guards import require
+from casesys.core.params import int_arg
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workcalendar import upkeep
@@ -66,9 +67,9 @@ def _unconfirmed_clocks() -> int:
 @bp.route("")
 @require(Permission.MANAGE_CALENDAR)
 def years():
-    wanted = request.args.get("year", "").strip()
-    if wanted.isdigit() and upkeep.MIN_YEAR <= int(wanted) <= upkeep.MAX_YEAR:
-        return redirect(url_for("calendar_admin.year", year=int(wanted)))
+    wanted = int_arg("year", None, upkeep.MIN_YEAR, upkeep.MAX_YEAR, {"year": request.args.get("year", "").strip()})
+    if wanted is not None:
+        return redirect(url_for("calendar_admin.year", year=wanted))
     year_of_day = extract("year", CalendarDay.day)
     counts = {int(y): (holidays, workdays) for y, holidays, workdays in db.session.execute(
         select(year_of_day, func.count().filter(~CalendarDay.is_working), func.count().filter(CalendarDay.is_working))

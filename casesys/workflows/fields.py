@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from casesys.agencies.models import Agency
+from casesys.core.params import whole_number
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows.definitions import FieldDef
@@ -49,10 +50,10 @@ def _one(field: FieldDef, value):
             raise ValueError(_("an amount in yuan, at most two decimals, not negative"))
         return f"{amount:.2f}"
     if kind == "integer":
-        if isinstance(value, bool) or not (isinstance(value, int) or (isinstance(value, str) and value.isdigit())):
+        if isinstance(value, bool) or not isinstance(value, int | str):
             raise ValueError(_("a whole number"))
-        number = int(value)
-        if not 0 <= number <= 1_000_000:
+        number = value if isinstance(value, int) else whole_number(value, 0, 1_000_000)
+        if number is None or not 0 <= number <= 1_000_000:
             raise ValueError(_("a whole number from 0 to 1000000"))
         return number
     if kind == "boolean":

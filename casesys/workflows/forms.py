@@ -12,11 +12,12 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from casesys.agencies.models import Agency, Region
+from casesys.core.params import WholeNumberField
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows.definitions import FieldDef, WorkflowDef
@@ -26,7 +27,7 @@ class TransitionForm(FlaskForm):
     """Base of every transition form: when it happened, and the case version it was read at."""
 
     effective_on = DateField(_l("Effective on"), validators=[DataRequired()])
-    expected_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    expected_version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
 
     def declared_fields(self):
         return [self[name] for name in self.declared]
@@ -70,7 +71,7 @@ def _field(f: FieldDef, wf: WorkflowDef, user, locale: str):
     if f.type == "decimal":
         return DecimalField(label, validators=needed)
     if f.type == "integer":
-        return IntegerField(label, validators=needed)
+        return WholeNumberField(label, validators=needed)
     if f.type == "boolean":
         # An unticked box is "no", a value in its own right: never required.
         return BooleanField(label, validators=[Optional()])

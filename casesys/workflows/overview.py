@@ -101,11 +101,17 @@ def _waiting_clause(user):
     return or_(*clauses) if clauses else false()
 
 
+def pending_for(user):
+    """Handoffs waiting for the user's agency that the user may open (a confidential one: heads only)."""
+    return and_(Handoff.to_agency_id == user.agency_id, Handoff.status == "pending",
+                Handoff.case_id.in_(select(Case.id).where(visible_cases_clause(user))))
+
+
 def inbox(user, limit: int = 200) -> Inbox:
     handoffs = []
     if user.roles & set(HANDOFF_ROLES):
         handoffs = list(db.session.scalars(
-            select(Handoff).where(Handoff.to_agency_id == user.agency_id, Handoff.status == "pending")
+            select(Handoff).where(pending_for(user))
             .options(selectinload(Handoff.case)).order_by(Handoff.id).limit(limit)))
     open_visible = and_(visible_cases_clause(user), Case.closed_on.is_(None))
     waiting = list(db.session.scalars(select(Case).where(open_visible, _waiting_clause(user))

@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from casesys.agencies.models import Agency
 from casesys.auth.permissions import Permission
 from casesys.cases import services
-from casesys.cases.access import access_level, can_view
+from casesys.cases.access import access_level, can_view, record_confidential_reads
 from casesys.core.errors import Conflict, DomainError
 from casesys.core.guards import require
 from casesys.core.i18n import N_
-from casesys.core.types import parse_row_id, today_in_china
+from casesys.core.params import parse_row_id
+from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.reminders.orders import open_orders_for
 from casesys.workflows import diagram, engine, overview, svg
@@ -210,9 +211,12 @@ def _with_next_due(cases) -> list[dict]:
 @require(Permission.VIEW_CASES)
 def inbox():
     box = overview.inbox(current_user)
+    orders = open_orders_for(current_user)
+    shown = [h.case for h in box.handoffs] + box.waiting + box.assigned + [row.order.case for row in orders or ()]
+    record_confidential_reads(current_user, shown, "inbox")
     return render_template("inbox.html", handoffs=box.handoffs, receipt_due=_receipt_due(box.handoffs),
                            waiting=_with_next_due(box.waiting), assigned=_with_next_due(box.assigned),
-                           orders=open_orders_for(current_user))
+                           orders=orders)
 
 
 @bp.app_context_processor
@@ -221,7 +225,6 @@ def _inbox_count():
         """Handoffs waiting for the user's agency, for the header; asked only when shown."""
         if not current_user.is_authenticated or not current_user.roles & set(engine.HANDOFF_ROLES):
             return 0
-        return db.session.scalar(select(func.count(Handoff.id)).where(
-            Handoff.to_agency_id == current_user.agency_id, Handoff.status == "pending")) or 0
+        return db.session.scalar(select(func.count(Handoff.id)).where(overview.pending_for(current_user))) or 0
 
     return {"pending_handoff_count": pending_handoff_count}

@@ -49,6 +49,6 @@ lint: install
 
 ## Re-extract UI strings and refresh the catalogue; then translate new entries and run it again to compile.
 translations: install
-	$(PYBABEL) extract -F babel.cfg -k _l -k N_ --no-location --sort-output -o $(CATALOG)/messages.pot .
-	$(PYBABEL) update -i $(CATALOG)/messages.pot -d $(CATALOG) -l zh_Hans_CN --no-fuzzy-matching
+	$(PYBABEL) extract -F babel.cfg -k _l -k N_ --no-location --sort-output --width 120 -o $(CATALOG)/messages.pot .
+	$(PYBABEL) update -i $(CATALOG)/messages.pot -d $(CATALOG) -l zh_Hans_CN --no-fuzzy-matching --width 120
 	$(PYBABEL) compile -d $(CATALOG) --statistics

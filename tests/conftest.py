@@ -16,13 +16,31 @@ import tempfile
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from casesys import create_app
 from casesys.config import normalise_database_url
 from casesys.extensions import db
 
-PG_URL = os.environ.get("CASESYS_TEST_DATABASE_URL")
+
+
+def _database_of_this_worker(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets a database of its own beside the one named (``<name>_gw0``
+    …), created on first use: the fixtures empty their database before every test."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    named = make_url(normalise_database_url(url))
+    own = f"{named.database}_{worker}"
+    engine = create_engine(named, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": own}) is None:
+            conn.execute(text(f'CREATE DATABASE "{own}"'))
+    engine.dispose()
+    return named.set(database=own).render_as_string(hide_password=False)
+
+
+PG_URL = _database_of_this_worker(os.environ.get("CASESYS_TEST_DATABASE_URL"))
 REFERENCE_TABLES = {"regions", "agencies", "calendar_days", "calendar_years"}
 PASSWORD = "correct-horse-battery"
 AUDIT_KEY = secrets.token_hex(32)  # one per test run, so every app of a run verifies the same chain

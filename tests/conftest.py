@@ -23,7 +23,6 @@ from casesys.config import normalise_database_url
 from casesys.extensions import db
 
 
-
 def _database_of_this_worker(url: str | None) -> str | None:
     """Under pytest-xdist each worker gets a database of its own beside the one named (``<name>_gw0``
     …), created on first use: the fixtures empty their database before every test."""

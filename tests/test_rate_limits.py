@@ -83,6 +83,13 @@ def test_api_requests_are_limited_per_token(limited):
     assert client.get("/api/v1/workflows", headers=second).status_code == 200  # another token, same address
 
 
+def test_made_up_api_tokens_share_their_address_budget(limited):
+    client = _client(limited)
+    statuses = [client.get("/api/v1/workflows", headers={"Authorization": f"Bearer guess-{n}"}).status_code
+                for n in range(5)]
+    assert statuses == [401, 401, 401, 401, 429]
+
+
 def test_the_database_storage_counts_fixed_windows(limited, monkeypatch):
     now = [1_000_000.0]
     monkeypatch.setattr(ratelimit.time, "time", lambda: now[0])

@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casesys.auth.models import token_digest
+from casesys.auth.models import ApiToken, token_digest
 from casesys.extensions import db, limiter
 
 PRUNE_CHANCE = 0.01  # one hit in a hundred also deletes the windows that have ended
@@ -111,9 +111,18 @@ def login_account() -> str:
 
 
 def api_caller() -> str:
+    """A live token's digest (never the token itself); else the client address, so made-up tokens
+    share one budget per address instead of getting a fresh one each."""
     scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return "token:" + token_digest(token.strip())  # never the token itself
+        digest = token_digest(token.strip())
+        # On a connection of its own, closed at once: the request's session must hold no SQLite
+        # read lock while the counter is written.
+        with db.engine.connect() as connection:
+            live = connection.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest,
+                                                                ApiToken.revoked_at.is_(None)))
+        if live is not None:
+            return "token:" + digest
     return client_address()
 
 

@@ -81,15 +81,21 @@ def register_case():
     return response
 
 
+def _paging() -> tuple[dict, str | None, int]:
+    """A listing's query: its filters, ``cursor`` and ``limit`` (1–MAX_PAGE, default 50)."""
+    args = request.args.to_dict()
+    limit = int_arg("limit", 50, 1, MAX_PAGE)
+    args.pop("limit", None)
+    return args, args.pop("cursor", None), limit
+
+
 @bp.route("/cases", methods=["GET"])
 @api_require(Permission.VIEW_CASES)
 @operation(method="GET", path="/cases", summary="List the cases the caller may see, newest first",
            query=CaseFilters, response=CaseListOut, errors=(401, 403, 422),
            extra_query={"cursor": "next_cursor of the previous page", "limit": f"1–{MAX_PAGE}, default 50"})
 def list_cases():
-    args = request.args.to_dict()
-    cursor, limit = args.pop("cursor", None), int_arg("limit", 50, 1, MAX_PAGE)
-    args.pop("limit", None)
+    args, cursor, limit = _paging()
     filters = _parse(CaseFilters, args)
     cases = services.search_cases(g.api_user, filters, after_id=_after_id(cursor), limit=limit + 1)
     page = cases[:limit]
@@ -143,9 +149,7 @@ def openapi():
            query=NotificationFilters, response=NotificationListOut, errors=(401, 403, 422),
            extra_query={"cursor": "next_cursor of the previous page", "limit": f"1–{MAX_PAGE}, default 50"})
 def list_notifications():
-    args = request.args.to_dict()
-    cursor, limit = args.pop("cursor", None), int_arg("limit", 50, 1, MAX_PAGE)
-    args.pop("limit", None)
+    args, cursor, limit = _paging()
     filters = _parse(NotificationFilters, args)
     found = reminder_queries.list_notifications(g.api_user, unread=filters.unread, after_id=_after_id(cursor),
                                                 limit=limit + 1)

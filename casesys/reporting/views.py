@@ -184,7 +184,6 @@ def indicator(key: str):
 def _prefill(form: IndicatorReportForm) -> None:
     """A GET with ?indicator=&year=&quarter= opens that period, with the agency's value if it has one."""
     today = today_in_china()
-    form.year.data, form.quarter.data = today.year, 0
     key = request.args.get("indicator")
     if key in dict(form.indicator.choices):
         form.indicator.data = key

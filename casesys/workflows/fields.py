@@ -52,8 +52,8 @@ def _one(field: FieldDef, value):
     if kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise ValueError(_("a whole number"))
-        number = value if isinstance(value, int) else whole_number(value, 0, 1_000_000)
-        if number is None or not 0 <= number <= 1_000_000:
+        number = whole_number(str(value), 0, 1_000_000)  # a negative int is refused here too
+        if number is None:
             raise ValueError(_("a whole number from 0 to 1000000"))
         return number
     if kind == "boolean":

@@ -6,7 +6,7 @@ PYBABEL := $(BIN)/pybabel
 CATALOG := casesys/translations
 DEV_ENV := CASESYS_ENV=development
 
-.PHONY: install run test test-sqlite test-postgres lint translations
+.PHONY: install run test test-sqlite test-postgres lint imports translations
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -25,8 +25,9 @@ run: install
 	$(DEV_ENV) $(FLASK) seed history
 	$(DEV_ENV) CASESYS_SCHEDULER_EMBEDDED=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-## The whole suite on SQLite, then on PostgreSQL when CASESYS_TEST_DATABASE_URL is set.
+## The import layers (lint-imports), then the whole suite on SQLite, then on PostgreSQL when CASESYS_TEST_DATABASE_URL is set.
 test: install
+	$(MAKE) --no-print-directory imports
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$CASESYS_TEST_DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-postgres; \
@@ -53,6 +54,11 @@ test-postgres: install
 
 lint: install
 	$(BIN)/ruff check casesys tests migrations
+
+# The layers contract in pyproject.toml ([tool.importlinter]): no package imports one above it.
+imports: install
+	@echo "== import layers =="
+	$(BIN)/lint-imports
 
 ## Re-extract UI strings and refresh the catalogue; then translate new entries and run it again to compile.
 translations: install

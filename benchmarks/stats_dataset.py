@@ -81,7 +81,7 @@ def _fast_sqlite(dbapi_connection, _record) -> None:
 
 
 def main(argv=None) -> None:
-    from casesys.agencies.reference import seed_reference
+    from casesys.seeding.reference import seed_reference
     from casesys.cases.models import Case
     from casesys.stats.history import PERIOD, SEED, load_bulk
 

@@ -26,7 +26,7 @@ def _fail(exc: DomainError) -> None:
 @seed.command("reference")
 def seed_reference_command():
     """Regions of Heilongjiang and one agency of each kind per region."""
-    from casesys.agencies.reference import seed_reference
+    from casesys.seeding.reference import seed_reference
 
     created = seed_reference()
     db.session.commit()
@@ -38,7 +38,7 @@ def seed_reference_command():
 def seed_demo_command():
     """Demo accounts for every role and a few sample cases (needs the reference data)."""
     from casesys.agencies.models import Agency
-    from casesys.demo.seed import DEMO_PASSWORD, seed_demo
+    from casesys.seeding.demo import DEMO_PASSWORD, seed_demo
 
     if not db.session.scalar(select(func.count()).select_from(Agency)):
         raise click.ClickException("no agencies yet: run `flask seed reference` first")

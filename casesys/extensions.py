@@ -29,6 +29,6 @@ migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# Limits are declared where they apply (casesys.core.ratelimit); the counters' storage comes from
-# RATELIMIT_STORAGE_URI. Fixed windows: the database storage implements just that strategy.
+# Limits are declared where they apply (casesys.core.ratelimit, casesys.api.ratelimit); the counters'
+# storage comes from RATELIMIT_STORAGE_URI. Fixed windows: the database storage implements just that strategy.
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")

@@ -80,7 +80,7 @@ def migrated_database(tmp_path_factory):
     app = create_app(config_for(url))
     with app.app_context():
         upgrade()
-        from casesys.agencies.reference import seed_reference
+        from casesys.seeding.reference import seed_reference
 
         seed_reference()
         db.session.commit()

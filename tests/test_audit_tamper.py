@@ -191,7 +191,7 @@ def test_a_forged_or_altered_anchor_is_detected(app, runner):
 
 
 def test_the_scheduler_anchors_the_head(app):
-    from casesys.reminders import scheduler
+    from casesys.scheduler import runner as scheduler
 
     ids = add_entries(2)
     results = scheduler.tick(app)

@@ -115,8 +115,8 @@ def _sign_in(browser, live_server, username):
 def test_a_case_is_handed_off_and_accepted_through_the_inbox(app, make_user, live_server, browser):
     from casesys.agencies.models import Agency
     from casesys.cases.schemas import CaseIn
-    from casesys.cases.services import register_case
     from casesys.extensions import db
+    from casesys.workflows.registration import register_case
     from tests.factories import case_payload
 
     sender = make_user("hrb.sender", "230100-market_regulation", "officer")

@@ -150,7 +150,7 @@ def test_confidential_cases_assigned_officer_heads_and_supervisors_only_and_read
 
 def test_a_failed_write_leaves_nothing_behind(app, harbin, monkeypatch):
     """Registration writes case, parties, history, counter and audit together or not at all."""
-    import casesys.cases.services as services
+    import casesys.workflows.registration as services
 
     def broken_audit(*args, **kwargs):
         raise RuntimeError("audit store unavailable")

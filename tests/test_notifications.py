@@ -12,7 +12,7 @@ from casesys.auth.models import User
 from casesys.core.types import today_in_china, utcnow
 from casesys.extensions import db
 from casesys.reminders.models import Notification
-from casesys.reminders.scheduler import tick
+from casesys.scheduler.runner import tick
 from tests.conftest import csrf_token, login
 
 MR = "230100-market_regulation"

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from casesys.auth.models import User
 from casesys.cases.models import Case
 from casesys.cases.schemas import CaseIn
-from casesys.cases.services import register_case
 from casesys.extensions import db
+from casesys.workflows.registration import register_case
 from tests.conftest import is_postgres
 from tests.factories import case_payload
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, insert, literal, select, update
 from casesys.audit.models import AuditEntry
 from casesys.core.types import utcnow
 from casesys.extensions import db
-from casesys.reminders import outbox, scheduler
+from casesys.reminders import outbox
 from casesys.reminders.models import EmailOutbox, Notification
+from casesys.scheduler import runner as scheduler
 from tests.test_reminders import smtp  # noqa: F401 (the fake SMTP server fixture)
 
 

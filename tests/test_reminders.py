@@ -24,9 +24,10 @@ from casesys.audit.models import AuditEntry
 from casesys.auth.models import User
 from casesys.core.types import CHINA_TZ
 from casesys.extensions import db
-from casesys.reminders import outbox, scheduler
+from casesys.reminders import outbox
 from casesys.reminders import sweep as sweep_module
 from casesys.reminders.models import EmailOutbox, Notification
+from casesys.scheduler import runner as scheduler
 from casesys.workcalendar import load_calendar
 from casesys.workflows import clocks
 from casesys.workflows.models import CaseClock

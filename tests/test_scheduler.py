@@ -10,9 +10,9 @@ from sqlalchemy import select, text, update
 
 from casesys.core.types import utcnow
 from casesys.extensions import db
-from casesys.reminders import scheduler
-from casesys.reminders.models import SchedulerHeartbeat, SchedulerJobRun
-from casesys.reminders.scheduler import HEARTBEAT, JOBS, RELEASED, Leadership
+from casesys.scheduler import runner as scheduler
+from casesys.scheduler.models import SchedulerHeartbeat, SchedulerJobRun
+from casesys.scheduler.runner import HEARTBEAT, JOBS, RELEASED, Leadership
 from tests.conftest import is_postgres
 
 

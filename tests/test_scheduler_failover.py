@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from casesys.config import REPO_ROOT
 from casesys.extensions import db
-from casesys.reminders.models import SchedulerHeartbeat
+from casesys.scheduler.models import SchedulerHeartbeat
 from tests.conftest import PG_URL, is_postgres
 
 LEASE = 3.0  # seconds; heartbeats and a standby's looks every 0.75 s
@@ -26,7 +26,7 @@ LEASE = 3.0  # seconds; heartbeats and a standby's looks every 0.75 s
 SCHEDULER = """
 import os, sys, time
 from casesys import create_app
-from casesys.reminders import scheduler
+from casesys.scheduler import runner as scheduler
 from tests.conftest import config_for
 
 url, lease, probe = sys.argv[1], float(sys.argv[2]), sys.argv[3]

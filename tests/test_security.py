@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from casesys.auth.guards import PUBLIC_ENDPOINTS
 from casesys.config import REPO_ROOT
-from casesys.core.guards import PUBLIC_ENDPOINTS
 
 
 def test_every_route_has_a_login_and_permission_guard(app):

@@ -18,12 +18,12 @@ from casesys.audit.models import AuditEntry
 from casesys.cases.identifiers import uscc_check_character, uscc_problem
 from casesys.cases.models import Case, CaseNumberCounter
 from casesys.cases.schemas import CaseIn
-from casesys.cases.services import register_case
 from casesys.extensions import db
 from casesys.stats import history as h
 from casesys.workcalendar import WorkingCalendar, load_calendar
 from casesys.workflows import engine
 from casesys.workflows.models import CaseAccess, CaseFormerNumber, CaseLink, Handoff
+from casesys.workflows.registration import register_case
 
 FIRST, LAST = h.PERIOD
 PERIOD = {"first": FIRST, "last": LAST}

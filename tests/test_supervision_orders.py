@@ -16,8 +16,9 @@ from casesys.cases.models import Case
 from casesys.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from casesys.core.types import CHINA_TZ, today_in_china
 from casesys.extensions import db
-from casesys.reminders import orders, scheduler
+from casesys.reminders import orders
 from casesys.reminders.models import Notification, SupervisionOrder
+from casesys.scheduler import runner as scheduler
 from casesys.workflows.models import CaseAccess, CaseClock
 from tests.conftest import csrf_token
 

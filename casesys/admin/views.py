@@ -9,10 +9,10 @@ from sqlalchemy import select
 from casesys.admin.forms import ResetPasswordForm, UserForm
 from casesys.agencies.models import Agency, Region
 from casesys.auth import services
+from casesys.auth.guards import require
 from casesys.auth.models import User
 from casesys.auth.permissions import ROLES, Permission
 from casesys.core.errors import DomainError
-from casesys.core.guards import require
 from casesys.core.i18n import label
 from casesys.extensions import db
 

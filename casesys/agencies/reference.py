@@ -1,4 +1,6 @@
-"""Reference data: the province, its 13 prefecture-level units and one agency of each kind."""
+"""Reference data: the province, its 13 prefecture-level units and one agency of each kind.
+
+``flask seed reference`` (casesys.seeding.reference) loads these together with the holiday years."""
 
 from __future__ import annotations
 
@@ -50,10 +52,8 @@ def _agency_names(kind: str, region_zh: str, region_en: str, is_province: bool) 
     return f"{region_zh}{city_suffix}", f"{region_en} {label_en}"
 
 
-def seed_reference() -> dict[str, int]:
-    """Insert missing regions, agencies and holiday years; existing rows are left as they are."""
-    from casesys.workcalendar import seed_calendar
-
+def seed_agencies() -> dict[str, int]:
+    """Insert missing regions and agencies; existing rows are left as they are."""
     created = {"regions": 0, "agencies": 0}
     known_regions = set(db.session.scalars(select(Region.code)))
     known_agencies = set(db.session.scalars(select(Agency.code)))
@@ -79,5 +79,4 @@ def seed_reference() -> dict[str, int]:
                                   name_zh=agency_zh, name_en=agency_en))
             created["agencies"] += 1
     db.session.flush()
-    created["calendar days"] = seed_calendar()
     return created

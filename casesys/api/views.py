@@ -21,18 +21,18 @@ from casesys.api.schemas import (
     TransitionIn,
     WorkflowListOut,
 )
+from casesys.auth.guards import api_require
 from casesys.auth.permissions import Permission
 from casesys.cases import services
 from casesys.cases.access import record_confidential_reads
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
-from casesys.core.errors import InvalidInput
-from casesys.core.guards import api_error, api_require
+from casesys.core.errors import InvalidInput, api_error
 from casesys.core.params import int_arg, parse_row_id
 from casesys.reminders import queries as reminder_queries
 from casesys.stats import figures as stats
 from casesys.stats.filters import parse_filters
 from casesys.stats.views import audit_respondent_reads
-from casesys.workflows import engine
+from casesys.workflows import engine, registration
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PAGE = 200
@@ -75,7 +75,7 @@ def register_case():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return api_error(400, "bad_json", _("The body must be a JSON object (Content-Type: application/json)."))
-    case = services.register_case(g.api_user, _parse(CaseIn, body))
+    case = registration.register_case(g.api_user, _parse(CaseIn, body))
     response = _json(CaseOut.of(case), 201)
     response.headers["Location"] = url_for("api.get_case", case_id=case.id)
     return response

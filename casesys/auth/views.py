@@ -9,9 +9,9 @@ from flask_login import current_user, login_user, logout_user
 
 from casesys.auth import services
 from casesys.auth.forms import ChangePasswordForm, LoginForm
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
 from casesys.core.errors import InvalidInput
-from casesys.core.guards import require
 from casesys.core.i18n import LOCALES
 from casesys.core.ratelimit import limit_log_in
 

@@ -13,9 +13,8 @@ from sqlalchemy.orm import aliased
 
 from casesys import audit
 from casesys.agencies.models import Region
-from casesys.cases.models import Case
+from casesys.cases.models import Case, CaseAccess, CaseLink
 from casesys.extensions import db
-from casesys.workflows.models import CaseAccess, CaseLink
 
 AGENCY_ROLES = {"officer", "agency_head", "mediator"}
 
@@ -33,13 +32,13 @@ def _procuratorate_copies():
     return select(CaseAccess.case_id).where(CaseAccess.reason == "procuratorate_copy")
 
 
-_Parent = aliased(Case, name="parent_case")
-
-
 def _opened_from_a_case_assigned_to(user):
     """Linked cases (a criminal transfer...) opened from a case ``user`` is the assigned officer of."""
-    return (select(CaseLink.child_id).join(_Parent, _Parent.id == CaseLink.parent_id)
-            .where(_Parent.assigned_officer_id == user.id))
+    # Aliased here, not at import: an alias configures the mappers, and Case.clocks names a class of
+    # the workflows package, which the app factory imports (this module must not).
+    parent = aliased(Case, name="parent_case")
+    return (select(CaseLink.child_id).join(parent, parent.id == CaseLink.parent_id)
+            .where(parent.assigned_officer_id == user.id))
 
 
 def _grants(user) -> list[tuple[ColumnElement[bool], str]]:

@@ -1,3 +1,8 @@
+"""Cases, their parties and history, the numbering counters, and what decides who sees a case
+and what search finds: links between cases, access granted to other agencies, former numbers.
+The workflow engine writes the last three; they live here because cases reads them (and the
+engine sits above cases)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -12,6 +17,8 @@ from casesys.auth.models import User
 from casesys.cases.catalog import IP_TYPES, PARTY_KINDS, PARTY_ROLES, SOURCES
 from casesys.core.types import UTCDateTime, utcnow
 from casesys.extensions import db
+
+ACCESS_LEVELS = ("full", "status")
 
 
 def _enum(values, name: str, length: int = 30):
@@ -144,3 +151,54 @@ class CaseNumberCounter(db.Model):
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(default=0)
+
+
+class CaseLink(db.Model):
+    """A related case: a criminal transfer from an administrative case, a judicial
+    confirmation from a mediation, a court-entrusted mediation from a civil case."""
+
+    __tablename__ = "case_links"
+    __table_args__ = (UniqueConstraint("parent_id", "child_id", name="uq_case_links_parent_child"),
+                      CheckConstraint("parent_id <> child_id", name="not_self"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    relation: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    parent: Mapped[Case] = relationship(foreign_keys=[parent_id])
+    child: Mapped[Case] = relationship(foreign_keys=[child_id])
+
+
+class CaseAccess(db.Model):
+    """Read access for an agency that does not own the case: ``full`` (the procuratorate's
+    copy of a transfer, a receiver looking at a pending handoff) or ``status`` (a former
+    owner: state and clocks, not later notes)."""
+
+    __tablename__ = "case_access"
+    __table_args__ = (UniqueConstraint("case_id", "agency_id", name="uq_case_access_case_agency"),
+                      Index("ix_case_access_agency_id_case_id", "agency_id", "case_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    level: Mapped[str] = mapped_column(_enum(ACCESS_LEVELS, "access_level", length=20))
+    reason: Mapped[str] = mapped_column(String(40))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    agency: Mapped[Agency] = relationship()
+
+
+class CaseFormerNumber(db.Model):
+    """A number the case had before ownership moved; still found by search."""
+
+    __tablename__ = "case_former_numbers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    replaced_on: Mapped[date]
+
+    agency: Mapped[Agency] = relationship()

@@ -1,6 +1,9 @@
-"""Domain errors that services raise; the web pages and the API each render them."""
+"""Domain errors that services raise; the web pages and the API each render them (the API's
+error body is built here, so error handlers in core and the API's guards in auth share one shape)."""
 
 from __future__ import annotations
+
+from flask import jsonify
 
 
 class DomainError(Exception):
@@ -31,3 +34,12 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+def api_error(status: int, code: str, message: str, fields: dict | None = None):
+    """The API's error response: ``{"error": {"code", "message", "fields"}}``."""
+    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="casesys"'
+    return response

@@ -2,9 +2,10 @@
 
 Log-in attempts (POST /login) are limited per client address and per account
 (``CASESYS_RATELIMIT_LOGIN``); API requests per bearer token, or per address without one
-(``CASESYS_RATELIMIT_API``). Addresses are the client's as ``ProxyFix`` corrected them (see
-``CASESYS_TRUSTED_PROXIES``). The counters live in the application database (``casesys-db://``,
-the default: no other service to run) or in Redis (``CASESYS_RATELIMIT_STORAGE_URI=redis://…``).
+(``CASESYS_RATELIMIT_API``; who counts as a caller is the API's to say: casesys.api.ratelimit).
+Addresses are the client's as ``ProxyFix`` corrected them (see ``CASESYS_TRUSTED_PROXIES``). The
+counters live in the application database (``casesys-db://``, the default: no other service to
+run) or in Redis (``CASESYS_RATELIMIT_STORAGE_URI=redis://…``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from casesys.auth.models import ApiToken, token_digest
 from casesys.extensions import db, limiter
 
 PRUNE_CHANCE = 0.01  # one hit in a hundred also deletes the windows that have ended
@@ -110,28 +110,8 @@ def login_account() -> str:
     return "account:" + (request.form.get("username") or "").strip().lower()[:64]
 
 
-def api_caller() -> str:
-    """A live token's digest (never the token itself); else the client address, so made-up tokens
-    share one budget per address instead of getting a fresh one each."""
-    scheme, _sep, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        digest = token_digest(token.strip())
-        # On a connection of its own, closed at once: the request's session must hold no SQLite
-        # read lock while the counter is written.
-        with db.engine.connect() as connection:
-            live = connection.scalar(select(ApiToken.id).where(ApiToken.token_hash == digest,
-                                                                ApiToken.revoked_at.is_(None)))
-        if live is not None:
-            return "token:" + digest
-    return client_address()
-
-
 def _login_limit() -> str:
     return current_app.config["CASESYS_RATELIMIT_LOGIN"]
-
-
-def _api_limit() -> str:
-    return current_app.config["CASESYS_RATELIMIT_API"]
 
 
 def limit_log_in(view):
@@ -149,8 +129,4 @@ def retry_after() -> int:
 
 
 def init_app(app: Flask) -> None:
-    from casesys.api.views import bp as api
-
     limiter.init_app(app)
-    # One budget per caller for the whole API (not per endpoint); equal each time: registered once.
-    limiter.shared_limit(_api_limit, scope="api", key_func=api_caller)(api)

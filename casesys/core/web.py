@@ -12,8 +12,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from casesys.core import ratelimit
-from casesys.core.errors import DomainError
-from casesys.core.guards import api_error
+from casesys.core.errors import DomainError, api_error
 from casesys.core.types import MAX_ROW_ID
 from casesys.extensions import db
 

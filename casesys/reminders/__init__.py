@@ -1,4 +1,5 @@
-"""Reminders and escalation (DOMAIN §4), e-mail, supervision orders, and the scheduler."""
+"""Reminders and escalation (DOMAIN §4), e-mail and supervision orders; the scheduler that runs
+their sweeps is casesys.scheduler."""
 
 from __future__ import annotations
 
@@ -6,12 +7,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from casesys.reminders.cli import scheduler_cli
     from casesys.reminders.order_views import bp as orders_bp
-    from casesys.reminders.scheduler import start_embedded
     from casesys.reminders.views import bp
 
-    app.cli.add_command(scheduler_cli)
     app.register_blueprint(bp)
     app.register_blueprint(orders_bp)
-    app.extensions["casesys.scheduler"] = start_embedded(app)

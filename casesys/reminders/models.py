@@ -1,4 +1,4 @@
-"""Reminders, their e-mail copies, supervision orders and the scheduler's heartbeat."""
+"""Reminders, their e-mail copies and supervision orders."""
 
 from __future__ import annotations
 
@@ -89,32 +89,3 @@ class SupervisionOrder(db.Model):
     case: Mapped[Case] = relationship()
     issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
-
-
-class SchedulerHeartbeat(db.Model):
-    """The one active scheduler: who leads, under which term, and when it last proved it is alive.
-
-    A standby takes over (and bumps the term) only when ``renewed_at`` is older than the lease;
-    a leader renews only while the row still has its holder and term, so one that froze and
-    woke up after a takeover finds out before it runs another job (fencing)."""
-
-    __tablename__ = "scheduler_heartbeats"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
-    term: Mapped[int] = mapped_column(default=0)
-    renewed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class SchedulerJobRun(db.Model):
-    """The last finished run of each scheduler job, for ``flask scheduler status``."""
-
-    __tablename__ = "scheduler_job_runs"
-
-    job_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
-    term: Mapped[int | None]
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ok: Mapped[bool]
-    error: Mapped[str | None] = mapped_column(Text)

@@ -14,15 +14,16 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
 from casesys.cases import services as case_services
 from casesys.core.errors import DomainError, Forbidden, NotFound
-from casesys.core.guards import require
 from casesys.core.i18n import N_
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.reminders import orders
 from casesys.reminders.models import SupervisionOrder
+from casesys.workflows.case_page import case_page
 
 bp = Blueprint("orders", __name__)
 
@@ -81,8 +82,6 @@ def _panel_helper():
 def _case_page_again(case, exc: DomainError | None, **forms):
     """The case page with the refused form in it (nothing of the attempt is kept): 422 with the
     messages beside the fields, or 409 with the reason on top (answered already, case closed)."""
-    from casesys.workflows.views import case_page
-
     db.session.rollback()
     status = 422
     if exc is not None and exc.status == 409:

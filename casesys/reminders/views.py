@@ -9,9 +9,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from casesys.agencies.models import AGENCY_KINDS, Region
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
 from casesys.cases.access import record_confidential_reads
-from casesys.core.guards import require
 from casesys.core.i18n import label
 from casesys.core.params import int_arg, parse_row_id, row_id_arg
 from casesys.core.types import today_in_china

@@ -14,9 +14,9 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired
 
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
 from casesys.core.errors import DomainError, InvalidInput, NotFound
-from casesys.core.guards import require
 from casesys.core.params import WholeNumberField, int_arg
 from casesys.core.types import today_in_china
 from casesys.extensions import db

@@ -23,12 +23,12 @@ from sqlalchemy import func, select
 
 from casesys.agencies.models import AGENCY_KINDS, Region
 from casesys.audit.services import record
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
 from casesys.cases.access import record_confidential_case_ids, record_confidential_reads, visible_cases_clause
 from casesys.cases.catalog import IP_TYPES
 from casesys.cases.models import Case
 from casesys.core.errors import InvalidInput
-from casesys.core.guards import require
 from casesys.core.i18n import N_, label
 from casesys.core.params import row_id_arg
 from casesys.core.types import today_in_china

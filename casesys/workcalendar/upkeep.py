@@ -1,5 +1,6 @@
 """Keeping the calendar up to date (DOMAIN §4): load a year from the State Council notice, edit
-single days, and recompute every open clock whose due date depends on the change.
+single days, and have every open clock whose due date depends on the change recomputed (by the
+clocks' owners, through casesys.workcalendar.listeners: the clocks are the workflows').
 
 Input comes as CSV (``date,type,name``) or JSON (``{"year": 2027, "days": [...]}``); every bad line
 is reported with where it is and what is wrong, and nothing is loaded while any line is bad.
@@ -13,18 +14,18 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, select
 
 from casesys.audit import services as audit
 from casesys.core.errors import InvalidInput
-from casesys.core.types import today_in_china, utcnow
+from casesys.core.types import utcnow
 from casesys.extensions import db
+from casesys.workcalendar.listeners import recompute_clocks
 from casesys.workcalendar.models import CalendarDay, CalendarYear
-from casesys.workcalendar.workdays import forget_calendar, load_calendar
+from casesys.workcalendar.workdays import forget_calendar
 
 HOLIDAY, WORKDAY = "holiday", "workday"
 TYPES = (HOLIDAY, WORKDAY)
@@ -32,9 +33,6 @@ CSV_HEADER = ("date", "type", "name")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 NAME_MAX = 60  # CalendarDay.name
 SOURCE_MAX = 60  # CalendarYear.source
-# Reminders fall up to a few working days after a due date (overdue, then the supervisors), so a
-# clock due shortly before the year starts still has reminder dates inside it.
-_REMINDER_MARGIN = timedelta(days=31)
 
 
 @dataclass(frozen=True)
@@ -322,7 +320,7 @@ def load_year(actor, year: int, days: Sequence[tuple[date, bool, str | None] | E
         row.source, row.loaded_at = source, utcnow()
     db.session.flush()
     forget_calendar()
-    recomputed = recompute_open_clocks(actor, year, reason=f"calendar.load {year}")
+    recomputed = recompute_clocks(actor, year, reason=f"calendar.load {year}")
     holidays = sum(not e.is_working for e in entries)
     change = YearChange(year=year, days=len(entries), holidays=holidays, workdays=len(entries) - holidays,
                         **recomputed)
@@ -359,7 +357,7 @@ def set_day(actor, day: date, is_working: bool, name: str | None) -> YearChange:
         row.is_working, row.name = is_working, name
     db.session.flush()
     forget_calendar()
-    recomputed = recompute_open_clocks(actor, day.year, reason=f"calendar.set_day {day.isoformat()}")
+    recomputed = recompute_clocks(actor, day.year, reason=f"calendar.set_day {day.isoformat()}")
     kind = WORKDAY if is_working else HOLIDAY
     audit.record("calendar.set_day", "calendar_day", day.isoformat(), actor, before=before,
                  after={"type": kind, "name": name}, **recomputed)
@@ -376,60 +374,9 @@ def remove_day(actor, day: date) -> YearChange:
     db.session.delete(row)
     db.session.flush()
     forget_calendar()
-    recomputed = recompute_open_clocks(actor, day.year, reason=f"calendar.remove_day {day.isoformat()}")
+    recomputed = recompute_clocks(actor, day.year, reason=f"calendar.remove_day {day.isoformat()}")
     audit.record("calendar.remove_day", "calendar_day", day.isoformat(), actor, before=before, **recomputed)
     return YearChange(year=day.year, days=1, holidays=0, workdays=0, **recomputed)
-
-
-# --- Recomputing clocks -------------------------------------------------------------------------
-
-def affected_clocks_query(year: int):
-    """Open clocks whose span (start to due date, plus reminder margin) touches ``year``, or that
-    are marked "calendar unconfirmed"."""
-    from casesys.workflows.clocks import OPEN_STATUSES
-    from casesys.workflows.models import CaseClock
-
-    first, last = _bounds(year)
-    return (select(CaseClock)
-            .where(CaseClock.status.in_(OPEN_STATUSES),
-                   or_(CaseClock.calendar_unconfirmed,
-                       (CaseClock.started_on <= last) & (CaseClock.due_on >= first - _REMINDER_MARGIN)))
-            .order_by(CaseClock.id))
-
-
-def recompute_open_clocks(actor, year: int, *, reason: str) -> dict[str, int]:
-    """Recompute each affected clock on the current calendar; audit each one that changed."""
-    from casesys.workflows import clocks, engine
-    from casesys.workflows.models import CaseClock
-
-    calendar, today = load_calendar(), today_in_china()
-    query = (affected_clocks_query(year)
-             .options(selectinload(CaseClock.case), selectinload(CaseClock.pauses),
-                      selectinload(CaseClock.extensions))
-             .with_for_update(of=CaseClock)  # an engine step on the same clock waits (PostgreSQL)
-             .execution_options(populate_existing=True))
-    counts = {"clocks_recomputed": 0, "clocks_changed": 0, "due_dates_moved": 0, "clocks_skipped": 0}
-    for clock in db.session.scalars(query):
-        try:
-            definition = engine.clock_definition(engine.definition_of(clock.case), clock.key)
-        except KeyError:  # the workflow (or its version) no longer declares the clock
-            counts["clocks_skipped"] += 1
-            continue
-        old = (clock.due_on, clock.strict_due_on, clock.calendar_unconfirmed)
-        clocks.recompute(clock, definition, calendar, today)
-        counts["clocks_recomputed"] += 1
-        new = (clock.due_on, clock.strict_due_on, clock.calendar_unconfirmed)
-        if new == old:
-            continue
-        counts["clocks_changed"] += 1
-        counts["due_dates_moved"] += clock.due_on != old[0]
-        audit.record("calendar.recompute", "case", clock.case_id, actor, number=clock.case.number,
-                     clock_id=clock.id, clock=clock.key, year=year, reason=reason,
-                     old_due_on=old[0].isoformat(), new_due_on=clock.due_on.isoformat(),
-                     old_strict_due_on=old[1].isoformat(), new_strict_due_on=clock.strict_due_on.isoformat(),
-                     old_calendar_unconfirmed=old[2], new_calendar_unconfirmed=clock.calendar_unconfirmed)
-    db.session.flush()
-    return counts
 
 
 # --- Reading ------------------------------------------------------------------------------------

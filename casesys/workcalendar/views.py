@@ -15,12 +15,12 @@ from sqlalchemy import extract, func, select
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
-from casesys.core.guards import require
 from casesys.core.params import int_arg
 from casesys.core.types import today_in_china
 from casesys.extensions import db
-from casesys.workcalendar import upkeep
+from casesys.workcalendar import listeners, upkeep
 from casesys.workcalendar.models import CalendarDay, CalendarYear
 
 bp = Blueprint("calendar_admin", __name__, url_prefix="/admin/calendar")
@@ -56,14 +56,6 @@ def _summary(change: upkeep.YearChange) -> str:
              recomputed=change.clocks_recomputed, moved=change.due_dates_moved)
 
 
-def _unconfirmed_clocks() -> int:
-    from casesys.workflows.clocks import OPEN_STATUSES
-    from casesys.workflows.models import CaseClock
-
-    return db.session.scalar(select(func.count()).select_from(CaseClock).where(
-        CaseClock.status.in_(OPEN_STATUSES), CaseClock.calendar_unconfirmed))
-
-
 @bp.route("")
 @require(Permission.MANAGE_CALENDAR)
 def years():
@@ -79,7 +71,7 @@ def years():
     this_year = today_in_china().year
     missing = [y for y in (this_year, this_year + 1) if y not in loaded_years]
     return render_template("admin/calendar.html", loaded=loaded, counts=counts, missing=missing,
-                           unconfirmed=_unconfirmed_clocks())
+                           unconfirmed=listeners.unconfirmed_clocks())
 
 
 def _render_year(year: int, day_form=None, import_form=None, problems=(), status=200):

@@ -1,5 +1,8 @@
-"""What the engine records beside a case: clocks, their pauses and extensions, links between
-cases, access granted to other agencies, handoffs and the numbers a case used to have."""
+"""What the engine records beside a case: clocks, their pauses and extensions, and handoffs.
+
+Links between cases, access granted to other agencies and the numbers a case used to have are
+the cases package's (who may see a case and what search finds read them); they are named here
+too, so the engine's modules can keep importing them from one place."""
 
 from __future__ import annotations
 
@@ -10,13 +13,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casesys.agencies.models import Agency
 from casesys.auth.models import User
-from casesys.cases.models import Case
-from casesys.core.types import UTCDateTime, utcnow
+from casesys.cases.models import (  # noqa: F401 (re-exported for the engine's modules)
+    ACCESS_LEVELS,
+    Case,
+    CaseAccess,
+    CaseFormerNumber,
+    CaseLink,
+)
+from casesys.core.types import UTCDateTime
 from casesys.extensions import db
 
 CLOCK_STATUSES = ("running", "paused", "stopped", "ended")
 UNITS = ("natural_days", "working_days", "months", "hours")
-ACCESS_LEVELS = ("full", "status")
 HANDOFF_STATUSES = ("pending", "accepted", "returned")
 
 
@@ -88,43 +96,6 @@ class ClockExtension(db.Model):
     approved_by: Mapped[User] = relationship()
 
 
-class CaseLink(db.Model):
-    """A related case: a criminal transfer from an administrative case, a judicial
-    confirmation from a mediation, a court-entrusted mediation from a civil case."""
-
-    __tablename__ = "case_links"
-    __table_args__ = (UniqueConstraint("parent_id", "child_id", name="uq_case_links_parent_child"),
-                      CheckConstraint("parent_id <> child_id", name="not_self"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    child_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    relation: Mapped[str] = mapped_column(String(40))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    parent: Mapped[Case] = relationship(foreign_keys=[parent_id])
-    child: Mapped[Case] = relationship(foreign_keys=[child_id])
-
-
-class CaseAccess(db.Model):
-    """Read access for an agency that does not own the case: ``full`` (the procuratorate's
-    copy of a transfer, a receiver looking at a pending handoff) or ``status`` (a former
-    owner: state and clocks, not later notes)."""
-
-    __tablename__ = "case_access"
-    __table_args__ = (UniqueConstraint("case_id", "agency_id", name="uq_case_access_case_agency"),
-                      Index("ix_case_access_agency_id_case_id", "agency_id", "case_id"))
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    level: Mapped[str] = mapped_column(_enum(ACCESS_LEVELS, "access_level"))
-    reason: Mapped[str] = mapped_column(String(40))
-    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-    agency: Mapped[Agency] = relationship()
-
-
 class Handoff(db.Model):
     """A case sent to the competent agency (DOMAIN §3.7): pending until accepted or returned."""
 
@@ -156,17 +127,3 @@ class Handoff(db.Model):
     from_agency: Mapped[Agency] = relationship(foreign_keys=[from_agency_id])
     to_agency: Mapped[Agency] = relationship(foreign_keys=[to_agency_id])
     sent_by: Mapped[User] = relationship(foreign_keys=[sent_by_id])
-
-
-class CaseFormerNumber(db.Model):
-    """A number the case had before ownership moved; still found by search."""
-
-    __tablename__ = "case_former_numbers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    number: Mapped[str] = mapped_column(String(40), unique=True)
-    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-    replaced_on: Mapped[date]
-
-    agency: Mapped[Agency] = relationship()

@@ -1,6 +1,7 @@
 """Reported figures in the JSON API: inspection records, indicator reports and the indicators'
 overview. The routes join the API blueprint; casesys.api imports this module before registering it.
-Endpoint names start with ``reporting_`` to stay clear of the API module's own."""
+Endpoint names start with ``reporting_`` to stay clear of the API module's own. They live in the
+API layer (not in casesys.reporting) because they build on the API's blueprint and helpers."""
 
 from __future__ import annotations
 
@@ -8,13 +9,7 @@ from flask import g, request
 from flask_babel import gettext as _
 
 from casesys.api.openapi import operation
-from casesys.api.views import _json, _parse, bp
-from casesys.auth.permissions import Permission
-from casesys.core.errors import InvalidInput
-from casesys.core.guards import api_error, api_require
-from casesys.reporting import services
-from casesys.reporting.indicators import INDICATORS, overview
-from casesys.reporting.schemas import (
+from casesys.api.reporting_schemas import (
     IndicatorOut,
     IndicatorOverviewOut,
     IndicatorReportIn,
@@ -26,6 +21,12 @@ from casesys.reporting.schemas import (
     InspectionOut,
     InspectionQuery,
 )
+from casesys.api.views import _json, _parse, bp
+from casesys.auth.guards import api_require
+from casesys.auth.permissions import Permission
+from casesys.core.errors import InvalidInput, api_error
+from casesys.reporting import services
+from casesys.reporting.indicators import INDICATORS, overview
 
 PAGE = 100
 

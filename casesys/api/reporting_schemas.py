@@ -1,5 +1,6 @@
 """The API's shapes of reported figures; the OpenAPI document is generated from them.
-Ranges and permissions are checked by the services, the same for the pages and the API."""
+Ranges and permissions are checked by the services (casesys.reporting), the same for the pages and
+the API; the shapes share the API's own (``LabelOut``), so they sit in the API layer."""
 
 from __future__ import annotations
 

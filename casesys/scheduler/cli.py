@@ -10,7 +10,8 @@ from flask.cli import AppGroup
 
 from casesys.core.types import CHINA_TZ
 from casesys.extensions import db
-from casesys.reminders import outbox, scheduler
+from casesys.reminders import outbox
+from casesys.scheduler import runner as scheduler
 
 scheduler_cli = AppGroup("scheduler", help="Reminders, escalation and e-mail.")
 

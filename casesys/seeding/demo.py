@@ -1,4 +1,5 @@
-"""Demo users for every role at several agencies, and a few sample cases. Idempotent."""
+"""``flask seed demo``: demo users for every role at several agencies, and a few sample cases,
+registered and moved on through the workflow engine like real ones. Idempotent."""
 
 from __future__ import annotations
 
@@ -9,13 +10,12 @@ from sqlalchemy import select
 
 from casesys.auth import services as auth_services
 from casesys.auth.models import User
-from casesys.cases import services as case_services
-from casesys.cases.models import Case
+from casesys.cases.models import Case, CaseLink
 from casesys.cases.schemas import CaseIn
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows import engine
-from casesys.workflows.models import CaseLink
+from casesys.workflows.registration import register_case
 
 DEMO_PASSWORD = "casesys-demo-2026"
 
@@ -123,7 +123,7 @@ def seed_demo() -> dict[str, int]:
         if exists is not None:
             continue
         data = CaseIn(**{"workflow": "admin_enforcement", **fields}, received_on=today - timedelta(days=days_ago))
-        case = case_services.register_case(users[username], data)
+        case = register_case(users[username], data)
         created["cases"] += 1
         for actor, transition, values, step_days_ago, *on_linked in steps:
             target = _linked_case(case, on_linked[0]) if on_linked else case

@@ -1,3 +1,8 @@
+"""Case pages: the list with its filters, registering a case, and the case page.
+
+The blueprint keeps its name ("cases"), so ``url_for("cases.…")`` is unchanged; it sits in the
+web layer because the pages need the workflows (registration, states, the case page's panels)."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from casesys.agencies.models import Region
+from casesys.auth.guards import require
 from casesys.auth.permissions import Permission
 from casesys.cases import services
 from casesys.cases.access import record_confidential_reads
@@ -15,13 +21,13 @@ from casesys.cases.catalog import IP_TYPES
 from casesys.cases.forms import CaseFilterForm, CaseForm, choices_for
 from casesys.cases.schemas import CaseFilters, CaseIn, pydantic_field_errors
 from casesys.core.errors import DomainError
-from casesys.core.guards import require
 from casesys.core.params import row_id_arg
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.templating import state_labels, text
 from casesys.workflows import engine, overview
-from casesys.workflows.views import case_page
+from casesys.workflows.case_page import case_page
+from casesys.workflows.registration import register_case
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -112,7 +118,7 @@ def new():
                           source=form.source.data, region=form.region.data,
                           received_on=form.received_on.data, amount_involved=form.amount_involved.data,
                           confidential=form.confidential.data, parties=parties)
-            case = services.register_case(current_user, data)
+            case = register_case(current_user, data)
         except ValidationError as exc:
             _attach_errors(form, party_forms, pydantic_field_errors(exc))
         except DomainError as exc:

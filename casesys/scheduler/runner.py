@@ -6,7 +6,10 @@ Leadership is a heartbeat row, the same on SQLite and PostgreSQL: the leader ren
 quarter lease; a standby takes over, bumping the row's term, once it is older than the lease
 (``CASESYS_SCHEDULER_LEASE_SECONDS``, 60 s). No database session holds the lead, so a frozen
 leader (SIGSTOP, a suspended VM) cannot keep it; and before every job a leader renews under its
-own term, so one that wakes up after a takeover stands down instead of running beside the new one."""
+own term, so one that wakes up after a takeover stands down instead of running beside the new one.
+
+The jobs come from several packages (reminders, e-mail, statistics, the audit anchor), so the
+scheduler is a package of its own above all of them; none of them imports it."""
 
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ from casesys.audit import anchors
 from casesys.core.types import UTCDateTime, utcnow
 from casesys.extensions import db
 from casesys.reminders import outbox, sweep
-from casesys.reminders.models import SchedulerHeartbeat, SchedulerJobRun
+from casesys.scheduler.models import SchedulerHeartbeat, SchedulerJobRun
 from casesys.stats import snapshots
 
 log = logging.getLogger(__name__)

@@ -1,1 +1,0 @@
-"""Demo accounts and sample cases for a local installation."""

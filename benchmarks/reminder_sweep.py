@@ -97,9 +97,9 @@ def throwaway_database(kind: str, pg_url: str, keep: bool):
 
 def prepare(app) -> list[int]:
     """Migrate, seed, and register ``CASES`` cases by an officer with an e-mail; their ids."""
-    from casesys.seeding.reference import seed_reference
     from casesys.auth.services import create_user
     from casesys.cases.schemas import CaseIn
+    from casesys.seeding.reference import seed_reference
     from casesys.workflows.registration import register_case
 
     upgrade()

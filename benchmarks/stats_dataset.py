@@ -81,8 +81,8 @@ def _fast_sqlite(dbapi_connection, _record) -> None:
 
 
 def main(argv=None) -> None:
-    from casesys.seeding.reference import seed_reference
     from casesys.cases.models import Case
+    from casesys.seeding.reference import seed_reference
     from casesys.stats.history import PERIOD, SEED, load_bulk
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

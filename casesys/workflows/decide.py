@@ -432,7 +432,8 @@ def _open_linked(ctx: Context, case: CaseFacts, t: TransitionDef, actor: ActorFa
     elif link.owner == "field":
         owner = ctx.agencies.by_code.get(cleaned[link.owner_field])
         if owner is None:
-            raise InvalidInput(_("Unknown agency."), {link.owner_field: _("not a known agency")})
+            raise InvalidInput(_("Unknown agency."), {link.owner_field: _("no agency has the code %(code)s",
+                                                                            code=cleaned[link.owner_field])})
     else:
         owner = ctx.agencies.at(case.agency.region_code, link.owner_kind)
         if owner is None:

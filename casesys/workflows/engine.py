@@ -126,7 +126,7 @@ def _clean(defs, data: dict) -> dict:
     return cleaned
 
 
-def _context(case: Case | None = None, data=None) -> Context:
+def context_for(case: Case | None = None, data=None) -> Context:
     """The agencies a step on ``case`` may reach: those at its owner's level (the same-level
     police and procuratorate...) and any named by code in the submitted values."""
     reachable = []
@@ -176,7 +176,7 @@ def registrable(user) -> list[tuple[WorkflowDef, EntryDef]]:
 
 def start_entry_clocks(case: Case, wf: WorkflowDef, entry: EntryDef) -> None:
     """A registered case's milestone and the clocks that run from its received date."""
-    changes, clock_states = decide.entry(_context(), wf, entry, case.agency.kind, case.received_on)
+    changes, clock_states = decide.entry(context_for(), wf, entry, case.agency.kind, case.received_on)
     for name, value in changes.items():
         setattr(case, name, value)
     for state in clock_states:
@@ -200,7 +200,7 @@ def apply_transition(user, case_id: int, name: str, data: dict | None = None, *,
         raise Conflict(_("The case changed since you loaded it (your version %(yours)d, now %(now)d). "
                          "Reload it and try again.", yours=expected_version, now=case.version),
                        {"expected_version": _("the case is now at version %(now)d", now=case.version)})
-    facts, actor, ctx = case_facts(case), actor_facts(user), _context(case, data)
+    facts, actor, ctx = case_facts(case), actor_facts(user), context_for(case, data)
     day = decide.effective_day(facts, effective_on, ctx.moment.today)
     decision = decide.decide(ctx, facts, actor, name, data or {}, day)
     _write(user, actor, case, facts, decision)
@@ -237,7 +237,7 @@ def _write(user, actor: ActorFacts, case: Case, facts: CaseSnapshot, d: Decision
     for effect in d.effects:
         for other in _linked(case, effect.target, effect.relation):
             other_facts = case_facts(other)
-            answer = decide.effect(_context(other, {}), other_facts, actor, effect.transition, day, case.number)
+            answer = decide.effect(context_for(other, {}), other_facts, actor, effect.transition, day, case.number)
             if answer is not None:
                 _write(user, actor, other, other_facts, answer)
 

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/stats_dataset.py --cases 1000000 --database-url sqlite:////tmp/bench.sqlite3
 
 It runs the migrations on the database (a PostgreSQL database is created if it does not exist),
-loads the reference data, and then the cases of ``casesys.stats.history.generate_cases``: a mix
+loads the reference data, and then the cases of ``casesys.seeding.history.generate_cases``: a mix
 of administrative enforcement (with criminal transfers and handoffs), civil first instance (with
 court-entrusted mediation), police cases, mediation (with judicial confirmation) and patent
 rulings, received between 2016-01-01 and 2020-12-31 and each walked step by step through its
@@ -82,8 +82,8 @@ def _fast_sqlite(dbapi_connection, _record) -> None:
 
 def main(argv=None) -> None:
     from casesys.cases.models import Case
+    from casesys.seeding.history import PERIOD, SEED, load_bulk
     from casesys.seeding.reference import seed_reference
-    from casesys.stats.history import PERIOD, SEED, load_bulk
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000, help="cases to generate (linked cases come on top)")

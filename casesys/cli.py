@@ -61,7 +61,7 @@ def seed_history_command():
     import time
 
     from casesys.agencies.models import Agency
-    from casesys.stats.history import HistoryError, history_loaded, load_history
+    from casesys.seeding.history import HistoryError, history_loaded, load_history
 
     started = time.perf_counter()
     if not db.session.scalar(select(func.count()).select_from(Agency)):

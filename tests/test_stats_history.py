@@ -19,7 +19,7 @@ from casesys.cases.identifiers import uscc_check_character, uscc_problem
 from casesys.cases.models import Case, CaseNumberCounter
 from casesys.cases.schemas import CaseIn
 from casesys.extensions import db
-from casesys.stats import history as h
+from casesys.seeding import history as h
 from casesys.workcalendar import WorkingCalendar, load_calendar
 from casesys.workflows import engine
 from casesys.workflows.models import CaseAccess, CaseFormerNumber, CaseLink, Handoff

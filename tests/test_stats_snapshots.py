@@ -17,7 +17,8 @@ from casesys.cases.models import Case, Party
 from casesys.core.types import utcnow
 from casesys.extensions import db
 from casesys.reporting.models import InspectionRecord
-from casesys.stats import figures, history, snapshots
+from casesys.seeding.history import rows as history_rows
+from casesys.stats import figures, snapshots
 from casesys.stats.filters import StatsFilters
 from casesys.stats.models import StatsSnapshot
 from tests.conftest import is_postgres
@@ -118,17 +119,17 @@ def test_work_that_is_rolled_back_or_reads_only_keeps_the_stored_view(officer):
 def test_rows_loaded_by_the_history_loader_move_the_version(officer):
     user = db.session.get(User, officer.user.id)
     _view()
-    fmt = history.RowFormat(db.session.get_bind().dialect.name)
+    fmt = history_rows.RowFormat(db.session.get_bind().dialect.name)
     day = date(2019, 5, 1)
-    history.insert_rows({"inspection_records": [
+    history_rows.insert_rows({"inspection_records": [
         (1000, user.agency_id, fmt.day(day), 7, None, None, user.id, fmt.stamp(day))]})
-    history.finish_inserts()
+    history_rows.finish_inserts()
     db.session.commit()
     assert not _view().stored
 
     row = (1001, user.agency_id, fmt.day(day), 5, None, None, user.id, fmt.stamp(day))
     db.session.rollback()  # SQLite: let go of the write lock, as the loader does
-    inserter = history._Inserter(db.engine)  # the benchmark loader's own connection
+    inserter = history_rows._Inserter(db.engine)  # the benchmark loader's own connection
     inserter.start()
     inserter.put({"inspection_records": [row]})
     inserter.finish()

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from casesys import create_app
+from casesys import audit, create_app
 from casesys.cases.models import Case, CaseEvent
 from casesys.config import REPO_ROOT
 from casesys.core.errors import Conflict
 from casesys.extensions import db
-from casesys.workflows import engine, registry
+from casesys.workflows import engine
 from casesys.workflows.loader import WorkflowError, load_workflows
 from casesys.workflows.models import CaseAccess, CaseClock, CaseFormerNumber, CaseLink
 from tests.conftest import config_for, is_postgres
@@ -155,20 +155,22 @@ def test_a_step_failing_midway_writes_nothing(actor, monkeypatch):
     head.fire(transfer_id, "approve_transfer")
     before = _counts(transfer_id)
 
-    real = registry.ACTIONS["transfer_to_police"]
+    real = audit.record
 
-    def move_then_fail(ctx):
-        real(ctx)  # ownership moved, a new number taken, the procuratorate's copy granted...
-        raise RuntimeError("the police system went away mid-transfer")
+    def fail_after_the_writes(action, *args, **details):
+        if action == "case.transition" and details.get("transition") == "transfer":
+            # ownership moved, a new number taken, the procuratorate's copy granted...
+            raise RuntimeError("the audit store went away mid-transfer")
+        return real(action, *args, **details)
 
-    monkeypatch.setitem(registry.ACTIONS, "transfer_to_police", move_then_fail)
+    monkeypatch.setattr(audit, "record", fail_after_the_writes)
     officer.client.application.testing = False  # an unexpected error answers 500, as in production
     response = officer.client.post(f"/api/v1/cases/{transfer_id}/transitions", headers=officer.headers,
                                    json={"transition": "transfer", "expected_version": before["version"],
                                          "fields": {"materials": "全部"}})
     assert response.status_code == 500
     assert _counts(transfer_id) == before  # no state, event, clock, number, access or link left behind
-    monkeypatch.setitem(registry.ACTIONS, "transfer_to_police", real)
+    monkeypatch.setattr(audit, "record", real)
     assert officer.fire(transfer_id, "transfer", {"materials": "全部"})["state"] == "transferred"
 
 

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 from casesys import audit
 from casesys.cases.access import can_view, visible_cases_clause
 from casesys.cases.models import Case, CaseFormerNumber
-from casesys.cases.numbering import next_case_number  # noqa: F401 (until the engine imports casesys.cases.numbering)
 from casesys.cases.schemas import CaseFilters
 from casesys.core.errors import NotFound
 from casesys.extensions import db

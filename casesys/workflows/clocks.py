@@ -1,5 +1,7 @@
 """Statutory clocks (DOMAIN §4): start, pause, resume, extend, stop, and the due date.
 
+The functions work on ``ClockState`` values (the decision core) and on the ``CaseClock`` rows
+that hold them (recomputing after a calendar change, supervision orders) alike.
 The start day is not counted; months follow 民法典 Art 202; a clock that rolls forward moves a
 last day that is not a working day to the next working day, keeping the strict date too;
 pauses push the due date out by the paused time, counted in the clock's own unit.
@@ -10,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from casesys.cases.models import Case
-from casesys.core.types import CHINA_TZ, utcnow
+from casesys.core.types import CHINA_TZ
 from casesys.workcalendar import WorkingCalendar, add_months, add_natural_days
 from casesys.workflows.definitions import ClockDef, ExtensionStep, Text
-from casesys.workflows.models import CaseClock, ClockExtension, ClockPause
+from casesys.workflows.values import ClockState, Extension, Pause
 
 OPEN_STATUSES = ("running", "paused")
 
@@ -27,7 +28,7 @@ def _add(calendar: WorkingCalendar, start: date, amount: int, unit: str) -> date
     return add_natural_days(start, amount)
 
 
-def recompute(clock: CaseClock, definition: ClockDef, calendar: WorkingCalendar, today: date) -> None:
+def recompute(clock: ClockState, definition: ClockDef, calendar: WorkingCalendar, today: date) -> None:
     """Set the clock's due dates from its start, extensions and pauses (an open pause counts
     up to today, so a paused clock shows how far out its date has moved)."""
     if clock.unit == "hours":
@@ -65,57 +66,55 @@ def reminder_dates(due_on: date, calendar: WorkingCalendar) -> list[tuple[str, d
             ("escalate_supervisors", calendar.add_working_days(overdue, 3))]
 
 
-def _schedule_reminders(clock: CaseClock, calendar: WorkingCalendar) -> None:
+def _schedule_reminders(clock: ClockState, calendar: WorkingCalendar) -> None:
     """A running clock is next looked at on its first threshold; the sweeper moves it on."""
     clock.next_reminder_on = reminder_dates(clock.due_on, calendar)[0][1] if clock.status == "running" else None
 
 
-def start(case: Case, key: str, definition: ClockDef, anchor: date, calendar: WorkingCalendar,
-          today: date) -> CaseClock:
-    """Start ``key`` on ``case`` from ``anchor``; a running clock of the same key ends first."""
-    for running in open_clocks(case, key):
-        stop(running, anchor, status="ended")
+def start(key: str, definition: ClockDef, anchor: date, calendar: WorkingCalendar, today: date,
+          now: datetime) -> ClockState:
+    """A new running clock ``key`` from ``anchor`` (the caller ends a running one of the same key)."""
     started_at = None
     if definition.unit == "hours":
         # Recorded today: now. Recorded for an earlier day: from that day's start, the strict reading.
-        started_at = utcnow() if anchor == today else datetime.combine(anchor, time(), CHINA_TZ)
-    clock = CaseClock(key=key, status="running", started_on=anchor, started_at=started_at,
-                      duration=definition.duration, unit=definition.unit)
-    case.clocks.append(clock)
+        started_at = now if anchor == today else datetime.combine(anchor, time(), CHINA_TZ)
+    clock = ClockState(key=key, status="running", started_on=anchor, started_at=started_at,
+                       duration=definition.duration, unit=definition.unit)
     recompute(clock, definition, calendar, today)
     return clock
 
 
-def open_clocks(case: Case, key: str | None = None) -> list[CaseClock]:
-    return [c for c in case.clocks if c.status in OPEN_STATUSES and (key is None or c.key == key)]
+def open_clocks(clocks: list[ClockState], key: str | None = None) -> list[ClockState]:
+    return [c for c in clocks if c.status in OPEN_STATUSES and (key is None or c.key == key)]
 
 
-def stop(clock: CaseClock, on: date, status: str = "stopped") -> None:
+def stop(clock: ClockState, on: date, status: str = "stopped") -> None:
     if clock.status == "paused":
         clock.pauses[-1].resumed_on = on
     clock.status, clock.stopped_on, clock.next_reminder_on = status, on, None
 
 
-def pause(clock: CaseClock, on: date, event_id: int | None) -> None:
-    clock.pauses.append(ClockPause(paused_on=on, event_id=event_id))
+def pause(clock: ClockState, on: date) -> Pause:
+    clock.pauses.append(pause := Pause(paused_on=on))
     clock.status, clock.next_reminder_on = "paused", None  # paused clocks do not remind
+    return pause
 
 
-def resume(clock: CaseClock, on: date) -> None:
+def resume(clock: ClockState, on: date) -> None:
     clock.pauses[-1].resumed_on = on
     clock.status = "running"
 
 
-def next_extension(clock: CaseClock, definition: ClockDef) -> ExtensionStep | None:
+def next_extension(clock: ClockState, definition: ClockDef) -> ExtensionStep | None:
     steps = definition.extensions
     return steps[len(clock.extensions)] if len(clock.extensions) < len(steps) else None
 
 
-def extend(clock: CaseClock, step: ExtensionStep, amount: int, approver, role: str, on: date,
-           event_id: int | None) -> None:
-    clock.extensions.append(ClockExtension(step=len(clock.extensions) + 1, amount=amount, unit=step.unit,
-                                           approver_role=role, approved_by_id=approver.id, granted_on=on,
-                                           event_id=event_id))
+def extend(clock: ClockState, step: ExtensionStep, amount: int, approver_id: int, role: str, on: date) -> Extension:
+    extension = Extension(step=len(clock.extensions) + 1, amount=amount, unit=step.unit, approver_role=role,
+                          approved_by_id=approver_id, granted_on=on)
+    clock.extensions.append(extension)
+    return extension
 
 
 @dataclass(frozen=True)
@@ -134,11 +133,11 @@ class ClockView:
     due_at: datetime | None
     calendar_unconfirmed: bool
     remaining_working_days: int | None
-    extensions: tuple[ClockExtension, ...]
+    extensions: tuple
     extensions_left: int
 
 
-def view(clock: CaseClock, definition: ClockDef, calendar: WorkingCalendar, today: date) -> ClockView:
+def view(clock, definition: ClockDef, calendar: WorkingCalendar, today: date) -> ClockView:
     remaining = None
     if clock.status == "running":
         status = "overdue" if today > clock.due_on else "running"

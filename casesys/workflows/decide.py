@@ -245,8 +245,8 @@ def effect(ctx: Context, case: CaseFacts, actor: ActorFacts, transition: str, da
     return _fire(ctx, wf, case, actor, transition, {}, max(day, case.last_event_on), caused_by)
 
 
-def entry(ctx: Context, wf: WorkflowDef, entry: EntryDef, owner_kind: str,
-          received_on: date) -> tuple[dict, list[ClockState]]:
+def registered(ctx: Context, wf: WorkflowDef, entry: EntryDef, owner_kind: str,
+               received_on: date) -> tuple[dict, list[ClockState]]:
     """A case registered at ``entry``: its milestone dates and the clocks that run from receipt."""
     changes: dict = {}
     _milestone(changes, None, wf, entry.state, received_on)

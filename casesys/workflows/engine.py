@@ -44,7 +44,7 @@ from casesys.workflows.values import (
     ActorFacts,
     Agencies,
     AgencyFacts,
-    CaseSnapshot,
+    CaseFacts,
     ClockState,
     Context,
     Decision,
@@ -90,7 +90,7 @@ def _clock_state(row: CaseClock) -> ClockState:
                        for x in row.extensions], row.id)
 
 
-def case_facts(case: Case) -> CaseSnapshot:
+def case_facts(case: Case) -> CaseFacts:
     """What the core reads of ``case``, loaded now."""
     access = {a.agency_id: Grant(a.level, a.reason)
               for a in db.session.scalars(select(CaseAccess).where(CaseAccess.case_id == case.id)
@@ -99,7 +99,7 @@ def case_facts(case: Case) -> CaseSnapshot:
     open_children = list(db.session.scalars(
         select(Case.number).join(CaseLink, CaseLink.child_id == Case.id)
         .where(CaseLink.parent_id == case.id, Case.closed_on.is_(None)).order_by(Case.id)))
-    return CaseSnapshot(
+    return CaseFacts(
         number=case.number, workflow=case.workflow, state=case.state, version=case.version,
         agency=agency_facts(case.agency), agency_id=case.agency_id, origin_agency_id=case.origin_agency_id,
         region=RegionFacts(case.region.code, case.region.path), title=case.title, ip_type=case.ip_type,
@@ -168,7 +168,7 @@ def registrable(user) -> list[tuple[WorkflowDef, EntryDef]]:
 
 def start_entry_clocks(case: Case, wf: WorkflowDef, entry: EntryDef) -> None:
     """A registered case's milestone and the clocks that run from its received date."""
-    changes, clock_states = decide.entry(context_for(), wf, entry, case.agency.kind, case.received_on)
+    changes, clock_states = decide.registered(context_for(), wf, entry, case.agency.kind, case.received_on)
     for name, value in changes.items():
         setattr(case, name, value)
     for state in clock_states:
@@ -176,8 +176,12 @@ def start_entry_clocks(case: Case, wf: WorkflowDef, entry: EntryDef) -> None:
 
 
 def _lock(case_id: int) -> Case | None:
-    """The case row, locked until commit on PostgreSQL (SQLite's write lock serialises)."""
+    """The case row, locked until commit on PostgreSQL (SQLite's write lock serialises), with
+    what ``case_facts`` reads of it loaded in a few statements."""
+    clocks = selectinload(Case.clocks)
     return db.session.scalar(select(Case).where(Case.id == case_id).with_for_update()
+                             .options(clocks.selectinload(CaseClock.pauses), clocks.selectinload(CaseClock.extensions),
+                                      selectinload(Case.parties), selectinload(Case.events))
                              .execution_options(populate_existing=True))
 
 
@@ -203,7 +207,7 @@ def apply_transition(user, case_id: int, name: str, data: dict | None = None, *,
 # --- the answer to rows ------------------------------------------------------------------------
 
 
-def _write(user, actor: ActorFacts, case: Case, facts: CaseSnapshot, d: Decision) -> None:
+def _write(user, actor: ActorFacts, case: Case, facts: CaseFacts, d: Decision) -> None:
     """Write one decision on ``case``, its audit entry, then the effects on linked cases."""
     case.version, case.updated_at, case.state = d.version, utcnow(), d.state
     e = d.event

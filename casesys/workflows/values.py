@@ -4,8 +4,8 @@ No ORM and no database here: the request shell (``engine``) builds these from lo
 and writes the answer back; the history generator (``casesys.seeding.history``) keeps them
 as its drafts and turns them into rows. Both ask the same core, so a rule lives in one place.
 
-What the core reads of a case is the ``CaseFacts`` protocol; the request shell fills a
-``CaseSnapshot``, the history generator's drafts carry the same attributes.
+What the core reads of a case is ``CaseFacts``; the history generator's drafts carry the same
+attributes, so it hands them over as they are.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from casesys.workcalendar import WorkingCalendar
@@ -105,10 +105,12 @@ class PendingHandoff:
     to_agency: AgencyFacts
 
 
-class CaseFacts(Protocol):
-    """What the core reads of a case."""
+@dataclass(slots=True)
+class CaseFacts:
+    """What the core reads of a case. The request shell loads one from the rows
+    (``engine.case_facts``); the history generator's drafts carry the same attributes."""
 
-    number: Any  # the case's number (text, or the history generator's number not yet issued)
+    number: Any  # text, or the history generator's number not issued yet
     workflow: str
     state: str
     version: int
@@ -129,34 +131,6 @@ class CaseFacts(Protocol):
     pending: PendingHandoff | None
     party_roles: frozenset[str]
     open_children: list[str]  # numbers of linked child cases not yet closed
-    last_event_on: date | None
-
-
-@dataclass(slots=True)
-class CaseSnapshot:
-    """``CaseFacts`` as the request shell loads them from the database."""
-
-    number: str
-    workflow: str
-    state: str
-    version: int
-    agency: AgencyFacts
-    agency_id: int
-    origin_agency_id: int | None
-    region: RegionFacts
-    title: str
-    ip_type: str
-    received_on: date
-    amount_involved_fen: int | None
-    is_confidential: bool
-    assigned_officer_id: int | None
-    filed_on: date | None
-    solved_on: date | None
-    clocks: list[ClockState]
-    access: dict[int, Grant]
-    pending: PendingHandoff | None
-    party_roles: frozenset[str]
-    open_children: list[str]
     last_event_on: date | None
 
 

@@ -257,7 +257,7 @@ class Walker:
         case.parties = list(spec.parties)
         case.events.append(Event("registered", None, case.state, actor.id, spec.agency.id, spec.received_on, None, {},
                                  self.ids.next("case_events")))
-        changes, case.clocks = decide.entry(self.context, wf, entry, spec.agency.kind, spec.received_on)
+        changes, case.clocks = decide.registered(self.context, wf, entry, spec.agency.kind, spec.received_on)
         for column, value in changes.items():
             setattr(case, column, value)
         return case

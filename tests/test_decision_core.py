@@ -13,16 +13,7 @@ from casesys.cases.models import Case
 from casesys.core.errors import InvalidInput
 from casesys.extensions import db
 from casesys.workflows import decide, engine
-
-
-def _investigating(actor):
-    officer = actor("core.o", "230100-market_regulation", "officer")
-    head = actor("core.h", "230100-market_regulation", "agency_head")
-    case = officer.register()
-    officer.fire(case["id"], "start_verification")
-    head.fire(case["id"], "file_case")
-    officer.fire(case["id"], "start_investigation")
-    return officer, head, case
+from tests.test_workflow_engine import _investigating_case
 
 
 def _statements_during(work):
@@ -40,7 +31,7 @@ def _statements_during(work):
 
 
 def test_a_transfer_is_decided_as_a_value_without_a_query(app, actor):
-    officer, _head, case = _investigating(actor)
+    officer, _head, case = _investigating_case(actor)
     row = db.session.get(Case, case["id"])
     facts, who = engine.case_facts(row), engine.actor_facts(officer.user)
     context = engine.context_for(row, {})
@@ -64,7 +55,7 @@ def test_a_transfer_is_decided_as_a_value_without_a_query(app, actor):
 
 
 def test_a_refusal_comes_with_its_reason(app, actor):
-    officer, _head, case = _investigating(actor)
+    officer, _head, case = _investigating_case(actor)
     row = db.session.get(Case, case["id"])
     facts, who = engine.case_facts(row), engine.actor_facts(officer.user)
     context = engine.context_for(row, {})

@@ -57,6 +57,9 @@ def from_environment(environ: dict[str, str] | None = None) -> dict:
         "CASESYS_RATELIMIT_API": env.get("CASESYS_RATELIMIT_API", DEFAULTS["CASESYS_RATELIMIT_API"]),
         "RATELIMIT_STORAGE_URI": env.get("CASESYS_RATELIMIT_STORAGE_URI", DEFAULTS["RATELIMIT_STORAGE_URI"]),
         "CASESYS_TRUSTED_PROXIES": _trusted_proxies(env),
+        # Working days a receiving agency has to accept or return a handoff: a provincial
+        # convention, not law; when set it overrides every workflow file's handoff.receipt_days.
+        "CASESYS_HANDOFF_RECEIPT_DAYS": _handoff_receipt_days(env),
         # E-mail: without CASESYS_SMTP_HOST messages are written to the log (development).
         "CASESYS_SMTP_HOST": env.get("CASESYS_SMTP_HOST"),
         "CASESYS_SMTP_PORT": int(env.get("CASESYS_SMTP_PORT", "25")),
@@ -89,6 +92,16 @@ def _development_audit_key() -> str:
         with os.fdopen(descriptor, "w") as key_file:
             key_file.write(secrets.token_hex(32) + "\n")
     return DEV_AUDIT_KEY_FILE.read_text().strip()
+
+
+def _handoff_receipt_days(env) -> int | None:
+    """The handoff receipt period in working days, or None to keep each workflow file's value."""
+    value = (env.get("CASESYS_HANDOFF_RECEIPT_DAYS") or "").strip()
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit()) or int(value) < 1:
+        raise ConfigError(f"CASESYS_HANDOFF_RECEIPT_DAYS must be a number of working days (1, 2, …), not {value!r}")
+    return int(value)
 
 
 def _trusted_proxies(env) -> int:

@@ -181,7 +181,8 @@ def test_import_bad_json_reports_each_index_and_loads_nothing(runner, tmp_path):
 def test_show_a_loaded_and_an_unloaded_year(runner, tmp_path):
     result = runner.invoke(args=["calendar", "show", "2027"])
     assert result.exit_code == 0
-    assert "2027: not loaded (unconfirmed) - Monday to Friday are assumed to be the working days" in result.output
+    assert "2027: not loaded (unconfirmed) - provisional: statutory holidays derived from" in result.output
+    assert "2027-01-01  Fri  derived  元旦" in result.output  # the derived days are shown, not stored
     assert "0 special days" in result.output
 
     path = tmp_path / "notice.csv"

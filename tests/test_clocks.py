@@ -49,12 +49,30 @@ def test_natural_days_roll_forward_but_keep_the_strict_date(start, duration, off
     assert clock.due_on - clock.strict_due_on < timedelta(days=10)  # the longest holiday is 9 days
 
 
-@given(start=days, months=st.integers(1, 6))
-def test_an_extension_adds_its_amount_after_the_base_period(start, months):
+@given(start=days, months=st.integers(1, 6), extra=st.integers(1, 3))
+def test_an_extended_period_counts_from_the_start_with_the_summed_duration(start, months, extra):
     clock, definition = _clock("months", months, start)
+    clock.extensions.append(ClockExtension(step=1, amount=extra, unit="months"))
+    clocks.recompute(clock, definition, CALENDAR, TODAY)
+    assert clock.due_on == add_months(start, months + extra)
+
+
+def test_three_months_from_31_march_extended_by_one_end_on_31_july():
+    clock, definition = _clock("months", 3, date(2026, 3, 31))
     clock.extensions.append(ClockExtension(step=1, amount=1, unit="months"))
     clocks.recompute(clock, definition, CALENDAR, TODAY)
-    assert clock.due_on == add_months(add_months(start, months), 1)
+    assert clock.due_on == date(2026, 7, 31)  # not 07-30, a month after 06-30
+
+
+@given(start=days, duration=st.integers(1, 60), extra=st.integers(1, 30))
+def test_an_extension_of_days_adds_its_days(start, duration, extra):
+    for unit in ("working_days", "natural_days"):
+        clock, definition = _clock(unit, duration, start)
+        clock.extensions.append(ClockExtension(step=1, amount=extra, unit=unit))
+        clocks.recompute(clock, definition, CALENDAR, TODAY)
+        extended, _ = _clock(unit, duration + extra, start)
+        clocks.recompute(extended, definition, CALENDAR, TODAY)
+        assert clock.due_on == extended.due_on
 
 
 def test_an_open_pause_counts_up_to_today():

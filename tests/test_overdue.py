@@ -76,7 +76,8 @@ def world(actor, make_user):
     clocks = {}
     for name, case in cases.items():
         detail = owners.get(name, officer1).get(case["id"])
-        (clock,) = [c for c in detail["clocks"] if c["key"] == "filing_decision"]
+        # the filing clock: SAMR's period, or a copyright bureau's own target
+        (clock,) = [c for c in detail["clocks"] if c["key"] in ("filing_decision", "filing_follow_up")]
         clocks[name] = {"id": clock["id"], "due_on": date.fromisoformat(clock["due_on"]), "case": case}
     db.session.execute(update(CaseClock).where(CaseClock.id == clocks["done"]["id"])
                        .values(status="stopped", stopped_on=today))

@@ -7,7 +7,7 @@ import json
 import random
 import re
 from collections import Counter, defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -18,6 +18,7 @@ from casesys.audit.models import AuditEntry
 from casesys.cases.identifiers import uscc_check_character, uscc_problem
 from casesys.cases.models import Case, CaseNumberCounter
 from casesys.cases.schemas import CaseIn
+from casesys.core.types import CHINA_TZ
 from casesys.extensions import db
 from casesys.seeding import history as h
 from casesys.workcalendar import WorkingCalendar, load_calendar
@@ -345,6 +346,7 @@ def _stories(agencies) -> list[h.Story]:
             ("approve_transfer", date(2020, 7, 7), {}),
             ("transfer", date(2020, 7, 8), {"materials": "移送书"}),
             ("accept_transfer", date(2020, 7, 9), {}),
+            ("extend_economic_review", date(2020, 7, 10), {"reason": "需要核实", "extension_amount": 7}),
             ("extend_economic_review", date(2020, 7, 15), {"reason": "重大复杂", "extension_amount": 20}),
             ("decline_filing", date(2020, 7, 20), {"reason": "情节显著轻微"}),
             ("request_reconsideration", date(2020, 7, 22), {"reason": "申请复议"}),
@@ -536,7 +538,7 @@ def _replay_with_the_engine(story: h.Story, make_user, users: dict) -> Case:
                 select(Agency).where(Agency.code == f"{case.agency.region_code}-{t.agency_kinds[0]}"))
             actor = user(side, t.roles)
         engine.apply_transition(actor, case.id, step.name, dict(step.fields), expected_version=None,
-                                effective_on=step.day)
+                                effective_on=step.day, effective_at=datetime.combine(step.day, time(9), CHINA_TZ))
         db.session.flush()
     db.session.commit()
     return db.session.get(Case, root.id)

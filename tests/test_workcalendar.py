@@ -20,9 +20,10 @@ from casesys.workcalendar.workdays import chinesecalendar_days, chinesecalendar_
 D = date.fromisoformat
 ONE_DAY = timedelta(days=1)
 REAL = WorkingCalendar.from_chinesecalendar()
-MON_FRI = WorkingCalendar({}, frozenset())
+MON_FRI = WorkingCalendar({}, frozenset(), derive=False)  # the bare Monday–Friday rule
 
-# 2003 and 2027–2028 lie outside the package's data: they must still count Monday–Friday.
+# 2003 and 2027–2028 lie outside the package's data: they must still count (Monday–Friday, minus
+# the derived statutory holidays from 2025 on).
 days = st.dates(min_value=date(2003, 1, 1), max_value=date(2028, 12, 31))
 counts = st.integers(min_value=0, max_value=1000)
 random_calendars = st.builds(
@@ -64,7 +65,9 @@ calendars = st.one_of(st.just(REAL), st.just(MON_FRI), random_calendars)
         (D("2026-10-07"), False),
         (D("2026-10-08"), True),
         (D("2026-10-10"), True),  # Saturday, make-up day
-        (D("2027-01-01"), True),  # New Year's Day, but 2027 is not loaded: a plain Friday
+        (D("2027-01-01"), False),  # New Year's Day: 2027 is not loaded, but its statutory holidays are derived
+        (D("2027-02-05"), False),  # 除夕 2027, derived
+        (D("2027-02-09"), True),  # no 补假 or swapped rest day is derived
     ],
     ids=str,
 )
@@ -90,8 +93,9 @@ def test_is_working_day_real_calendar(day, working):
         (D("2026-09-29"), 3, D("2026-10-09")),
         (D("2026-09-29"), 4, D("2026-10-10")),  # make-up Saturday
         (D("2025-10-04"), 0, D("2025-10-04")),  # zero days: the start, even on a holiday
-        (D("2026-12-31"), 1, D("2027-01-01")),  # 2027 not loaded: its New Year's Day counts
-        (D("2027-02-05"), 5, D("2027-02-12")),  # 2027 Spring Festival unknown: Monday–Friday
+        (D("2026-12-31"), 1, D("2027-01-04")),  # 2027 not loaded: its New Year's Day is derived
+        (D("2026-12-30"), 5, D("2027-01-07")),
+        (D("2027-02-04"), 5, D("2027-02-15")),  # 除夕 Fri 02-05 to 初三 Mon 02-08 derived; no 调休
     ],
     ids=str,
 )
@@ -123,7 +127,9 @@ def test_add_working_days_without_holidays_counts_monday_to_friday(start, n, due
         (D("2026-02-14"), D("2026-02-14")),  # a make-up Saturday is itself working
         (D("2026-10-01"), D("2026-10-08")),
         (D("2026-10-10"), D("2026-10-10")),
-        (D("2027-10-02"), D("2027-10-04")),  # 2027 not loaded: only the weekend is skipped
+        (D("2027-10-02"), D("2027-10-04")),  # 2027 derived: National Day Oct 1–3, then Monday
+        (D("2027-01-01"), D("2027-01-04")),  # derived New Year's Day (Friday) rolls to Monday
+        (D("2028-01-25"), D("2028-01-31")),  # derived 除夕 Tue 2028-01-25 to 初三 Fri 01-28
     ],
     ids=str,
 )
@@ -292,11 +298,30 @@ def test_an_empty_calendar_counts_monday_to_friday(start, n):
     assert not MON_FRI.confirmed_between(start, expected)
 
 
+_DERIVED = WorkingCalendar({}, frozenset())  # nothing loaded: 2025–2034 derived
+
+
 @given(st.dates(min_value=date(2027, 1, 1), max_value=date(2028, 12, 31)), counts)
-def test_unloaded_years_count_monday_to_friday_in_the_real_calendar(start, n):
+def test_unloaded_years_count_the_derived_holidays_in_the_real_calendar(start, n):
     due = REAL.add_working_days(start, n)
-    assert due == MON_FRI.add_working_days(start, n)
+    assert due == _DERIVED.add_working_days(start, n)
+    assert due >= MON_FRI.add_working_days(start, n)  # derived holidays only ever push a date out
     assert not REAL.confirmed_between(start, due)
+
+
+def test_provisional_years_are_the_unloaded_ones_from_2025():
+    assert REAL.provisional_years == frozenset(range(2027, 2037))
+    assert REAL.is_provisional(2027) and not REAL.is_provisional(2026) and not REAL.is_provisional(2003)
+    assert not REAL.is_confirmed(2027)
+    assert _DERIVED.provisional_years == frozenset(range(2025, 2035))
+    assert MON_FRI.provisional_years == frozenset()
+    assert REAL.is_working_day(D("2037-01-01"))  # past the horizon: Monday–Friday
+
+
+def test_a_loaded_day_wins_over_a_derived_one():
+    cal = WorkingCalendar({D("2027-01-01"): True}, frozenset({2026}))
+    assert cal.is_working_day(D("2027-01-01"))
+    assert cal.exceptions == {D("2027-01-01"): True}  # the derived days stay apart from the given ones
 
 
 # --- Natural days and months ----------------------------------------------------------------------

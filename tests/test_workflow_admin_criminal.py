@@ -173,14 +173,12 @@ def test_criminal_transfer_filed_by_police_closes_the_admin_case(hrb):
     assert "accept_transfer" in hrb.police.allowed(transfer_id)
     hrb.police.fire(transfer_id, "accept_transfer")
     review = hrb.police.get(transfer_id)
-    assert {c["key"] for c in review["clocks"] if c["status"] == "running"} == {
-        "police_filing_decision", "economic_crime_follow_up"}
-    assert {c["kind"] for c in review["clocks"] if c["key"] == "economic_crime_follow_up"} == {"follow_up"}
+    assert {c["key"] for c in review["clocks"] if c["status"] == "running"} == {"police_filing_decision"}
     hrb.police.fire(transfer_id, "file_criminal_case", {"decision_number": "哈公立字〔2026〕1号"}, expect=403)
     hrb.police_head.fire(transfer_id, "file_criminal_case", {"decision_number": "哈公立字〔2026〕1号"})
 
     admin = hrb.head.get(case["id"])
-    assert admin["state"] == "closed" and admin["outcome"] == "transferred"
+    assert admin["state"] == "criminal_filed" and admin["allowed_transitions"] == []
     assert admin["history"][-1]["kind"] == "transition"
     # The transferring agency hands over the seized items (its own clock on the police case).
     assert "hand_over_items" in hrb.officer.allowed(transfer_id)
@@ -190,6 +188,8 @@ def test_criminal_transfer_filed_by_police_closes_the_admin_case(hrb):
     assert solved["state"] == "solved" and solved["amount_involved"] == "2600000.00"
     hrb.police_head.fire(transfer_id, "refer_for_prosecution", {"reference": "哈公诉字〔2026〕9号"})
     assert hrb.police_head.fire(transfer_id, "close_after_prosecution")["state"] == "closed"
+    admin = hrb.head.get(case["id"])
+    assert admin["state"] == "closed" and admin["outcome"] == "transferred"
 
 
 def test_declined_transfer_resumes_the_admin_case_and_supervision_can_order_filing(hrb):
@@ -205,14 +205,23 @@ def test_declined_transfer_resumes_the_admin_case_and_supervision_can_order_fili
     hrb.head.fire(transfer_id, "request_reconsideration", {"reason": "金额已达标准"})
     hrb.police_head.fire(transfer_id, "uphold_refusal", {"reason": "维持"})
     hrb.head.fire(transfer_id, "request_supervision", {"reason": "建议立案监督"})
-    assert "ask_explanation" in hrb.procurator.allowed(transfer_id)
-    hrb.procurator.fire(transfer_id, "ask_explanation")
+    # First the reasons (7 days), only then an order to file (15 days).
+    assert hrb.procurator.allowed(transfer_id) >= {"ask_explanation", "decline_supervision"}
+    assert "order_filing" not in hrb.procurator.allowed(transfer_id)
+    asked = hrb.procurator.fire(transfer_id, "ask_explanation")
+    assert asked["state"] == "explanation_requested"
+    assert {c["key"]: c for c in asked["clocks"]}["explanation_reply"]["status"] == "running"
     hrb.police.fire(transfer_id, "explain_refusal", {"explanation": "证据不足"})
-    hrb.procurator.fire(transfer_id, "order_filing", {"reason": "理由不成立"})
+    ordered = hrb.procurator.fire(transfer_id, "order_filing", {"reason": "理由不成立"})
+    assert {c["key"]: c for c in ordered["clocks"]}["filing_on_order"]["status"] == "running"
+    # The police ignore it: a correction notice, followed up.
+    noticed = hrb.procurator.fire(transfer_id, "issue_correction_notice", {"reference": "哈检纠违〔2026〕1号"})
+    assert {c["key"]: c["kind"] for c in noticed["clocks"]}["correction_follow_up"] == "follow_up"
     filed = hrb.police_head.fire(transfer_id, "file_on_order", {"decision_number": "哈公立字〔2026〕2号"})
     assert filed["state"] == "filed"
-    # The admin case, which had resumed, is now closed as transferred.
-    assert hrb.head.get(case["id"])["state"] == "closed"
+    assert {c["key"]: c["status"] for c in filed["clocks"]}["correction_follow_up"] != "running"
+    # The admin case, which had resumed, now waits on the criminal case.
+    assert hrb.head.get(case["id"])["state"] == "criminal_filed"
 
 
 def test_refused_transfer_and_police_return(hrb):
@@ -227,9 +236,22 @@ def test_refused_transfer_and_police_return(hrb):
     hrb.officer.fire(transfer_id, "transfer", {"materials": "材料"})
     hrb.police.fire(transfer_id, "accept_transfer")
     hrb.police_head.fire(transfer_id, "file_criminal_case", {"decision_number": "1"})
-    assert hrb.head.get(case["id"])["state"] == "closed"
+    assert hrb.head.get(case["id"])["state"] == "criminal_filed"
+    hrb.police.fire(transfer_id, "start_investigation")
     hrb.police_head.fire(transfer_id, "return_for_admin_penalty", {"reason": "不构成犯罪"})
     assert hrb.police.get(transfer_id)["state"] == "returned_for_admin_penalty"
+    # Decree 310 Art 13, 行政处罚法 Art 27: the agency deals with it, on its own (internal) clock.
+    admin = hrb.head.get(case["id"])
+    assert admin["state"] == "returned_by_police"
+    clock = {c["key"]: c for c in admin["clocks"]}["penalty_after_return"]
+    assert clock["status"] == "running" and clock["kind"] == "follow_up"
+    assert "第十三条" in clock["legal_basis"]["zh"] and "第二十七条" in clock["legal_basis"]["zh"]
+    assert {"resume_after_return", "close_after_return"} <= hrb.head.allowed(case["id"])
+    hrb.officer.fire(case["id"], "resume_after_return")
+    hrb.officer.fire(case["id"], "notify_party", {"intended_penalty": "罚款"})
+    decided = hrb.head.fire(case["id"], "decide_penalty", {"decision": "penalty", "fine": "30000"})
+    assert {c["key"]: c for c in decided["clocks"]}["penalty_after_return"]["status"] in ("met", "late")
+    assert hrb.head.fire(case["id"], "close_case")["outcome"] == "decided"
 
 
 def test_police_open_a_criminal_case_directly(hrb):
@@ -319,6 +341,13 @@ def test_police_pass_a_transfer_to_the_competent_police_organ(hrb, actor):
     assert "hand_off" not in hrb.head.allowed(transfer_id)  # before the transfer: no handoff
     hrb.head.fire(transfer_id, "approve_transfer")
     hrb.officer.fire(transfer_id, "transfer", {"materials": "材料"})
+    # Decree 310 Art 7: not competent -> forward within 24 hours, telling the agency.
+    forwarding = hrb.police.fire(transfer_id, "decline_jurisdiction", {"reason": "犯罪地在齐齐哈尔"})
+    clock = {c["key"]: c for c in forwarding["clocks"]}["forward_within_24h"]
+    assert clock["status"] == "running" and clock["due_at"] is not None and "第七条" in clock["legal_basis"]["zh"]
+    forwarded = hrb.police.fire(transfer_id, "forward_transfer", {"competent_organ": "230200-public_security",
+                                                                  "note": "已书面告知"})
+    assert {c["key"]: c["status"] for c in forwarded["clocks"]}["forward_within_24h"] == "met"
     body = hrb.police.fire(transfer_id, "hand_off", {"receiving_agency": "230100-market_regulation",
                                                      "reason": "x", "materials": "y"}, expect=422)
     assert "receiving_agency" in body["error"]["fields"]
@@ -326,7 +355,65 @@ def test_police_pass_a_transfer_to_the_competent_police_organ(hrb, actor):
                                               "reason": "犯罪地在齐齐哈尔", "materials": "全部卷宗"})
     qqhr_police = actor("qqhr.police", "230200-public_security", "officer")
     accepted = qqhr_police.fire(transfer_id, "accept_handoff")
-    assert accepted["number"].startswith("230200-GA-") and accepted["state"] == "transferred"
+    assert accepted["number"].startswith("230200-GA-") and accepted["state"] == "forwarded"
     assert "accept_transfer" in qqhr_police.allowed(transfer_id)
-    # The transferring agency still follows it (and still owes it the seized items later).
-    assert hrb.officer.get(transfer_id)["state"] == "transferred"
+    qqhr_police.fire(transfer_id, "accept_transfer")
+    # Materials missing: the police ask, the transferring agency supplements within 3 days.
+    asked = qqhr_police.fire(transfer_id, "request_materials", {"missing": "检验鉴定结论"})
+    assert {c["key"]: c["status"] for c in asked["clocks"]}["materials_supplement"] == "running"
+    assert "supplement_materials" in hrb.officer.allowed(transfer_id)
+    done = hrb.officer.fire(transfer_id, "supplement_materials", {"materials": "鉴定意见书"})
+    assert {c["key"]: c["status"] for c in done["clocks"]}["materials_supplement"] == "met"
+    assert done["state"] == "police_review"
+
+
+def test_police_filing_review_extends_on_the_economic_crime_ladder(hrb, actor):
+    """Economic-crime Provisions Art 16: 3 days, to 10, to 30 (county head), +30 (one level up)."""
+    case = _to_investigating(hrb)
+    transfer_id = hrb.officer.fire(case["id"], "propose_criminal_transfer",
+                                   {"reason": "涉嫌犯罪", "task_group": "甲、乙"})["links"][0]["id"]
+    hrb.head.fire(transfer_id, "approve_transfer")
+    hrb.officer.fire(transfer_id, "transfer", {"materials": "材料"})
+    review = hrb.police.fire(transfer_id, "accept_transfer")
+    first = {c["key"]: c for c in review["clocks"]}["police_filing_decision"]
+    start = date.fromisoformat(first["strict_due_on"]) - timedelta(days=3)
+    assert "extend_economic_review" not in hrb.police.allowed(transfer_id)  # the head approves
+    body = hrb.police_head.fire(transfer_id, "extend_economic_review", {"reason": "x", "extension_amount": 8},
+                                expect=422)
+    assert "extension_amount" in body["error"]["fields"]
+    dues = []
+    for amount in (7, 20, 30):
+        after = hrb.police_head.fire(transfer_id, "extend_economic_review", {"reason": "批准文号", "extension_amount": amount})
+        dues.append(date.fromisoformat({c["key"]: c for c in after["clocks"]}["police_filing_decision"]["strict_due_on"]))
+    assert dues == [start + timedelta(days=10), start + timedelta(days=30), start + timedelta(days=60)]
+    hrb.police_head.fire(transfer_id, "extend_economic_review", {"reason": "again"}, expect=422)
+    assert "economic_crime_follow_up" not in {c["key"] for c in after["clocks"]}
+
+
+def test_procuratorate_acts_on_a_delayed_filing_decision_and_tells_the_agency_when_it_declines(hrb):
+    case = _to_investigating(hrb)
+    transfer_id = hrb.officer.fire(case["id"], "propose_criminal_transfer",
+                                   {"reason": "涉嫌犯罪", "task_group": "甲、乙"})["links"][0]["id"]
+    hrb.head.fire(transfer_id, "approve_transfer")
+    hrb.officer.fire(transfer_id, "transfer", {"materials": "材料"})
+    hrb.police.fire(transfer_id, "accept_transfer")
+    # Neither filed nor refused: the procuratorate asks the police for their reasons (7 days).
+    asked = hrb.procurator.fire(transfer_id, "ask_explanation_of_delay", {"note": "通知书"})
+    assert asked["state"] == "police_review"
+    assert {c["key"]: c["status"] for c in asked["clocks"]}["explanation_reply"] == "running"
+    declined = hrb.police_head.fire(transfer_id, "decline_filing", {"reason": "未达追诉标准"})
+    assert {c["key"]: c["status"] for c in declined["clocks"]}["explanation_reply"] == "met"
+    assert hrb.head.get(case["id"])["state"] == "investigating"
+    hrb.head.fire(transfer_id, "request_supervision", {"reason": "建议立案监督"})
+    hrb.procurator.fire(transfer_id, "ask_explanation")
+    hrb.police.fire(transfer_id, "explain_refusal", {"explanation": "情节显著轻微"})
+    found = hrb.procurator.fire(transfer_id, "reject_supervision", {"reason": "理由成立"})
+    assert found["state"] == "supervision_declined"
+    notice = {c["key"]: c for c in found["clocks"]}["supervision_outcome_notice"]
+    assert notice["status"] == "running" and "待核实" in notice["legal_basis"]["zh"]
+    closed = hrb.procurator.fire(transfer_id, "tell_agency_refusal_justified", {"note": "书面告知"})
+    assert closed["state"] == "closed" and closed["outcome"] == "not_filed"
+    # The agency's case went on by itself and may close now that no transfer is open.
+    hrb.officer.fire(case["id"], "notify_party", {"intended_penalty": "罚款"})
+    hrb.head.fire(case["id"], "decide_penalty", {"decision": "penalty", "fine": "10000"})
+    assert hrb.head.fire(case["id"], "close_case")["state"] == "closed"

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from casesys.agencies.models import Agency, Region
 from casesys.auth.models import User
 from casesys.cases.models import Case
 from casesys.core.types import today_in_china
@@ -35,6 +36,30 @@ def hrb(actor):
         qqhr_judge = actor("qqhr.judge", "230200-court", "officer")
         qqhr_mediator = actor("qqhr.mediator", "230200-mediation_org", "mediator")
         ip_officer = actor("ip.officer", "230100-ip_office", "officer")
+
+    return Cast
+
+
+BASIC = "230102-court"  # a basic court: 哈尔滨市道里区人民法院 (county-level region, not in the reference data)
+BASIC_MED = "230102-mediation_org"
+
+
+@pytest.fixture
+def basic(actor):
+    """A county-level district of Harbin with a basic court and a mediation committee."""
+    db.session.add(Region(code="230102", name_zh="道里区", name_en="Daoli District", level="county",
+                          parent_code="230100", path="230000/230100/230102/"))
+    db.session.flush()
+    db.session.add(Agency(code=BASIC, kind="court", region_code="230102", name_zh="哈尔滨市道里区人民法院",
+                          name_en="Daoli District People's Court"))
+    db.session.add(Agency(code=BASIC_MED, kind="mediation_org", region_code="230102",
+                          name_zh="道里区知识产权纠纷人民调解委员会", name_en="Daoli IP Dispute Mediation Committee"))
+    db.session.commit()
+
+    class Cast:
+        judge = actor("daoli.judge", BASIC, "officer")
+        president = actor("daoli.president", BASIC, "agency_head")
+        mediator = actor("daoli.mediator", BASIC_MED, "mediator")
 
     return Cast
 
@@ -289,8 +314,9 @@ def test_triage_starts_one_clock_from_filing_and_conversion_keeps_that_anchor(hr
     assert "Art 164" in c["trial_simple"]["legal_basis"]["en"]
     # The trial steps act on the procedure's clock; nothing is paused yet, and small claims is not running.
     allowed = hrb.president.allowed(case["id"])
-    assert {"convert_to_ordinary", "extend_trial", "suspend_trial", "entrust_mediation"} <= allowed
-    assert not allowed & {"convert_small_claims", "resume_trial"}
+    assert {"convert_to_ordinary", "extend_trial", "suspend_trial", "entrust_mediation_simple"} <= allowed
+    # Entrusted mediation under the simple procedure has its own (7-day) step; no small claims here.
+    assert not allowed & {"convert_small_claims", "resume_trial", "entrust_mediation"}
     hrb.judge.fire(case["id"], "resume_trial", {"note": "x"}, expect=422)
 
     hrb.judge.fire(case["id"], "convert_to_ordinary", {"reason": "案情复杂"}, expect=403)
@@ -334,7 +360,7 @@ def test_simple_procedure_extends_once_and_pauses_for_appraisal(hrb):
                             effective_on=date(2026, 7, 1))
     assert clocks(paused)["trial_simple"]["status"] == "paused"
     assert "render_judgment" in hrb.judge.allowed(case_id)
-    assert not hrb.judge.allowed(case_id) & {"suspend_trial", "entrust_mediation"}  # nothing runs to pause
+    assert "suspend_trial" not in hrb.judge.allowed(case_id)  # nothing runs to pause
     hrb.judge.fire(case_id, "suspend_trial", {"reason": "settlement"}, expect=422)
     resumed = hrb.judge.fire(case_id, "resume_trial", {"note": "鉴定意见已送达"}, effective_on=date(2026, 8, 31))
     c = clocks(resumed)["trial_simple"]
@@ -349,21 +375,39 @@ def test_simple_procedure_extends_once_and_pauses_for_appraisal(hrb):
     assert outcome(case_id) == "judgment"
 
 
-def test_small_claims_conversion_and_other_conclusions(hrb):
-    small = register_civil(hrb, received=date(2026, 9, 1))["id"]
-    c = clocks(hrb.judge.fire(small, "assign_procedure", {"procedure": "small_claims"}, effective_on=date(2026, 9, 2)))
+def test_small_claims_only_at_a_basic_court(hrb, basic):
+    # The intermediate court may not try small claims (民事诉讼法 Art 165): not offered, refused with the reason.
+    case_id = register_civil(hrb)["id"]
+    assert "assign_small_claims" not in hrb.judge.allowed(case_id)
+    body = hrb.judge.fire(case_id, "assign_small_claims", {}, expect=422)
+    assert "basic people's court" in body["error"]["message"]
+    assert "procedure" in hrb.judge.fire(case_id, "assign_procedure", {"procedure": "small_claims"},
+                                         expect=422)["error"]["fields"]
+    assert hrb.judge.get(case_id)["state"] == "filed"
+    # A basic court may.
+    small = basic.judge.register(workflow="civil_litigation", title="侵害商标权纠纷", ip_type="trademark",
+                                 source="complaint", received_on="2026-09-01", region="230102")["id"]
+    assert "assign_small_claims" in basic.judge.allowed(small)
+    c = clocks(basic.judge.fire(small, "assign_small_claims", {"judge": "审判员 吴某"}, effective_on=date(2026, 9, 2)))
+    assert set(c) == {"trial_small_claims"} and "Art 165" in c["trial_small_claims"]["legal_basis"]["en"]
+
+
+def test_small_claims_conversion_and_other_conclusions(hrb, basic):
+    small = basic.judge.register(workflow="civil_litigation", title="侵害商标权纠纷", ip_type="trademark",
+                                 source="complaint", received_on="2026-09-01", region="230102")["id"]
+    c = clocks(basic.judge.fire(small, "assign_small_claims", {}, effective_on=date(2026, 9, 2)))
     # 2 months from 09-01 is Sunday 11-01.
     assert (c["trial_small_claims"]["strict_due_on"], c["trial_small_claims"]["due_on"]) == ("2026-11-01", "2026-11-02")
-    assert "convert_to_ordinary" not in hrb.president.allowed(small)
-    converted = hrb.president.fire(small, "convert_small_claims", {"procedure": "simple", "reason": "不宜适用小额诉讼"},
-                                   effective_on=date(2026, 9, 8))
+    assert "convert_to_ordinary" not in basic.president.allowed(small)
+    converted = basic.president.fire(small, "convert_small_claims", {"procedure": "simple", "reason": "不宜小额"},
+                                     effective_on=date(2026, 9, 8))
     c = clocks(converted)
     assert c["trial_small_claims"]["status"] == "met" and "trial_ordinary" not in c
     assert (c["trial_simple"]["started_on"], c["trial_simple"]["due_on"]) == ("2026-09-01", "2026-12-01")
-    withdrawn = hrb.judge.fire(small, "allow_withdrawal", {"after_settlement": True, "reason": "庭外和解"},
-                               effective_on=date(2026, 9, 9))
+    withdrawn = basic.judge.fire(small, "allow_withdrawal", {"after_settlement": True, "reason": "庭外和解"},
+                                 effective_on=date(2026, 9, 9))
     assert withdrawn["state"] == "withdrawn" and clocks(withdrawn)["trial_simple"]["status"] == "met"
-    hrb.judge.fire(small, "close_withdrawn")
+    basic.judge.fire(small, "close_withdrawn")
 
     ordinary = register_civil(hrb)["id"]
     hrb.judge.fire(ordinary, "assign_procedure", {"procedure": "ordinary"}, effective_on=date(2026, 6, 16))
@@ -419,7 +463,9 @@ def entrust(hrb) -> tuple[int, int]:
 def test_entrusted_mediation_fails_and_the_trial_resumes(hrb):
     case_id, mediation_id = entrust(hrb)
     civil = hrb.judge.get(case_id)
-    assert civil["state"] == "pre_mediation" and clocks(civil)["trial_ordinary"]["status"] == "paused"
+    # The entrusted mediation counts in the trial period (特邀调解规定 Art 27 ¶2): nothing is paused.
+    assert civil["state"] == "pre_mediation"
+    assert clocks(civil)["trial_ordinary"]["status"] == open_status("2026-12-15")
     assert hrb.judge.allowed(case_id) == set()  # the court waits for the mediation committee
     link = child(civil, "mediation")
     assert (link["relation"], link["agency"], link["state"]) == ("entrusted_mediation", MED, "accepted")
@@ -428,9 +474,9 @@ def test_entrusted_mediation_fails_and_the_trial_resumes(hrb):
     assert (mediation["state"], mediation["source"], mediation["received_on"]) == ("accepted", "court_referral",
                                                                                   "2026-07-10")
     period = clocks(mediation)["entrusted_mediation"]
-    # 30 days from receipt: Sunday 08-09, rolled to Monday.
-    assert (period["strict_due_on"], period["due_on"], period["extensions_left"]) == ("2026-08-09", "2026-08-10", 3)
-    assert "Art 27" in period["legal_basis"]["en"]
+    # Ordinary procedure: 15 days from receipt of the file, Saturday 07-25, rolled to Monday.
+    assert (period["strict_due_on"], period["due_on"], period["extensions_left"]) == ("2026-07-25", "2026-07-27", 3)
+    assert "Art 27(2)" in period["legal_basis"]["en"]
     assert hrb.judge.get(mediation_id)["access"] == "status"
     hrb.qqhr_mediator.get(mediation_id, expect=404)
     # The entrusted case is in the committee's inbox; the court's case waits on nobody there.
@@ -447,32 +493,36 @@ def test_entrusted_mediation_fails_and_the_trial_resumes(hrb):
                                                    expect=422)["error"]["fields"]
     extended = clocks(hrb.mediator.fire(mediation_id, "extend_entrusted_mediation",
                                         {"reason": "双方书面同意延长十日", "extension_amount": 10},
-                                        effective_on=date(2026, 8, 7)))["entrusted_mediation"]
+                                        effective_on=date(2026, 7, 24)))["entrusted_mediation"]
     assert (extended["strict_due_on"], extended["due_on"], extended["extensions_left"]) == (
-        "2026-08-19", "2026-08-19", 2)
+        "2026-08-04", "2026-08-04", 2)
+    # The agreed extension is not counted in the trial period: the court's clock stops from today.
+    civil = hrb.judge.get(case_id)
+    assert civil["state"] == "pre_mediation" and clocks(civil)["trial_ordinary"]["status"] == "paused"
+    assert civil["history"][-1]["transition"] == "entrusted_mediation_extended"
 
     failed = hrb.mediator.fire(mediation_id, "fail", {"reason": "赔偿数额差距过大", "suggested_route": "back_to_court"},
-                               effective_on=date(2026, 8, 14))
+                               effective_on=date(2026, 8, 3))
     assert failed["state"] == "failed" and clocks(failed)["entrusted_mediation"]["status"] == "met"
 
     civil = hrb.judge.get(case_id)
     assert civil["state"] == "trial"
     trial = clocks(civil)["trial_ordinary"]
-    # 07-10..08-14 (35 days) not counted: 12-15 + 35 = 2027-01-19.
+    # Only the extension, 07-24..08-03 (10 days), is not counted: 12-15 + 10 = 12-25.
     assert (trial["strict_due_on"], trial["due_on"], trial["calendar_unconfirmed"]) == (
-        "2027-01-19", "2027-01-19", True)
-    assert trial["status"] == open_status("2027-01-19")
+        "2026-12-25", "2026-12-25", False)
+    assert trial["status"] == open_status("2026-12-25")
     last = civil["history"][-1]
     assert (last["from_state"], last["to_state"], last["effective_on"], last["agency"]) == (
-        "pre_mediation", "trial", "2026-08-14", MED)
+        "pre_mediation", "trial", "2026-08-03", MED)
     # The trial goes on; the court may entrust again, pause and extend.
     assert {"render_judgment", "suspend_trial", "entrust_mediation"} <= hrb.judge.allowed(case_id)
     hrb.judge.fire(case_id, "suspend_trial", {"reason": "public_notice"}, effective_on=date(2026, 8, 20))
     hrb.judge.fire(case_id, "resume_trial", {"note": "公告期满"}, effective_on=date(2026, 9, 1))
     extended = clocks(hrb.president.fire(case_id, "extend_trial", {"reason": "院长批准延长六个月"},
                                          effective_on=date(2026, 9, 2)))["trial_ordinary"]
-    # 12-15 + 6 months = 2027-06-15, + 47 days not counted = Sunday 2027-08-01 -> Monday.
-    assert (extended["strict_due_on"], extended["due_on"]) == ("2027-08-01", "2027-08-02")
+    # 12-15 + 6 months = 2027-06-15, + 22 days not counted = 2027-07-07.
+    assert (extended["strict_due_on"], extended["due_on"]) == ("2027-07-07", "2027-07-07")
     hrb.judge.fire(case_id, "render_judgment", {"result": "rejected", "judgment_number": "(2026)黑01民初99号"},
                    effective_on=date(2026, 10, 15))
     hrb.judge.fire(case_id, "close_judgment")
@@ -481,12 +531,18 @@ def test_entrusted_mediation_fails_and_the_trial_resumes(hrb):
 
 def test_entrusted_mediation_settles_and_concludes_the_court_case(hrb):
     case_id = register_civil(hrb, received=date(2026, 9, 1))["id"]
-    hrb.judge.fire(case_id, "assign_procedure", {"procedure": "small_claims"}, effective_on=date(2026, 9, 2))
-    entrusted = hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": MED},
+    hrb.judge.fire(case_id, "assign_procedure", {"procedure": "simple"}, effective_on=date(2026, 9, 2))
+    # Simple procedure: the 15-day step is not offered, the 7-day one is.
+    assert "entrust_mediation" not in hrb.judge.allowed(case_id)
+    assert "ordinary procedure" in hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": MED},
+                                                  expect=422)["error"]["message"]
+    entrusted = hrb.judge.fire(case_id, "entrust_mediation_simple", {"mediation_org": MED},
                                effective_on=date(2026, 9, 3))
-    assert set(clocks(entrusted)) == {"trial_small_claims"}
-    assert clocks(entrusted)["trial_small_claims"]["status"] == "paused"
+    assert set(clocks(entrusted)) == {"trial_simple"}
+    assert clocks(entrusted)["trial_simple"]["status"] == open_status("2026-12-01")  # counted, not paused
     mediation_id = child(entrusted, "mediation")["id"]
+    period = clocks(hrb.mediator.get(mediation_id))["entrusted_mediation_simple"]
+    assert (period["started_on"], period["due_on"]) == ("2026-09-03", "2026-09-10")  # 7 days
     hrb.mediator.fire(mediation_id, "start_mediation", {"mediators": "何平"}, effective_on=date(2026, 9, 4))
     hrb.mediator.fire(mediation_id, "log_session", {"session_date": "2026-09-08", "summary": "达成初步意向"},
                       effective_on=date(2026, 9, 8))
@@ -495,19 +551,19 @@ def test_entrusted_mediation_settles_and_concludes_the_court_case(hrb):
                                 effective_on=date(2026, 9, 10))
     assert settled["state"] == "settled"
     c = clocks(settled)
-    assert c["entrusted_mediation"]["status"] == "met"
-    assert c["confirmation_application"]["started_on"] == "2026-09-10"
+    assert c["entrusted_mediation_simple"]["status"] == "met"
 
     civil = hrb.judge.get(case_id)
     assert civil["state"] == "mediated"
-    trial = clocks(civil)["trial_small_claims"]
-    assert trial["status"] == "met"
-    # Stopped while paused: 09-03..09-10 not counted, 11-01 + 7 = Sunday 11-08, rolled to Monday.
-    assert (trial["strict_due_on"], trial["due_on"]) == ("2026-11-08", "2026-11-09")
+    trial = clocks(civil)["trial_simple"]
+    # The mediation days counted: 3 months from 立案 on 09-01.
+    assert (trial["status"], trial["strict_due_on"], trial["due_on"]) == ("met", "2026-12-01", "2026-12-01")
     closed = hrb.judge.fire(case_id, "close_mediated", {"note": "出具调解书"})
     assert closed["state"] == "closed" and outcome(case_id) == "mediated"
-    # The mediation case lives on: the parties may still ask for judicial confirmation.
-    assert "apply_confirmation" in hrb.mediator.allowed(mediation_id)
+    # The court deals with the agreement (调解书): the committee does not send it to a court of its choice.
+    assert "apply_confirmation" not in hrb.mediator.allowed(mediation_id)
+    body = hrb.mediator.fire(mediation_id, "apply_confirmation", {"court": COURT}, expect=422)
+    assert "Art 205(1)" in body["error"]["message"]
 
 
 def test_a_stand_alone_mediation_does_not_touch_a_court_case(hrb):

@@ -128,29 +128,51 @@ def test_main_path_to_a_ruling_with_pauses_mediation_and_extensions(ipo):
                                effective_on=date(2026, 10, 9))
     assert hearing["state"] == "hearing"
 
-    # Settlement talks (和解期间) are not counted either.
+    # Mediation conducted by the office counts in the case period (Art 37 excludes only 和解期间).
     mediating = ipo.officer.fire(case["id"], "start_mediation", effective_on=date(2026, 10, 12))
-    assert mediating["state"] == "mediating" and clocks(mediating)["case_conclusion"]["status"] == "paused"
+    c = clocks(mediating)["case_conclusion"]
+    assert mediating["state"] == "mediating" and c["status"] == open_status("2026-12-21")
+    assert c["strict_due_on"] == "2026-12-20"
     failed = ipo.officer.fire(case["id"], "mediation_failed", {"note": "赔偿数额分歧过大"},
-                              effective_on=date(2026, 10, 22))
+                              effective_on=date(2026, 10, 15))
     assert failed["state"] == "hearing"
-    assert clocks(failed)["case_conclusion"]["strict_due_on"] == "2026-12-30"
+    assert clocks(failed)["case_conclusion"]["strict_due_on"] == "2026-12-20"  # nothing was excluded
+    # The parties then try to settle by themselves (和解期间): that time is not counted.
+    talks = ipo.head.fire(case["id"], "suspend_proceedings", {"reason": "settlement", "note": "双方自行协商"},
+                          effective_on=date(2026, 10, 15))
+    assert clocks(talks)["case_conclusion"]["status"] == "paused"
+    resumed = ipo.officer.fire(case["id"], "resume_proceedings", {"note": "和解未成"}, effective_on=date(2026, 10, 25))
+    assert clocks(resumed)["case_conclusion"]["strict_due_on"] == "2026-12-30"
 
-    # Extensions: +1 month (head), then +2 months (approved one level up).
+    # Extensions: +1 month (head), then +2 months (approved one level up, recorded with its number).
     assert "extend_case_conclusion" not in ipo.officer.allowed(case["id"])
+    assert "extend_case_conclusion_superior" not in ipo.head.allowed(case["id"])  # the head's month comes first
+    ipo.head.fire(case["id"], "extend_case_conclusion_superior",
+                  {"superior_office": "230000-ip_office", "superior_approval_number": "黑知裁〔2026〕3号",
+                   "reason": "x"}, expect=422)
     ipo.officer.fire(case["id"], "extend_case_conclusion", {"reason": "案情复杂"}, expect=403)
     first = clocks(ipo.head.fire(case["id"], "extend_case_conclusion", {"reason": "案情复杂"},
-                                 effective_on=date(2026, 10, 23)))["case_conclusion"]
+                                 effective_on=date(2026, 10, 26)))["case_conclusion"]
     # 09-10 + 3 months + 1 month = 2027-01-10, + 20 days not counted = Saturday 01-30 -> Monday 02-01.
     assert (first["strict_due_on"], first["due_on"], first["extensions_left"]) == ("2027-01-30", "2027-02-01", 1)
     assert first["calendar_unconfirmed"] is True  # 2027 holidays are not loaded
-    body = ipo.head.fire(case["id"], "extend_case_conclusion", {"reason": "x", "extension_amount": 3}, expect=422)
+    # The head cannot grant the second step on the office's own authority.
+    body = ipo.head.fire(case["id"], "extend_case_conclusion", {"reason": "x"}, expect=422)
+    assert "one-month extension has already been granted" in body["error"]["message"]
+    assert "extend_case_conclusion_superior" in ipo.head.allowed(case["id"])
+    superior = {"superior_office": "230000-ip_office", "superior_approval_number": "黑知裁〔2026〕3号",
+                "reason": "案情特别复杂"}
+    errors = ipo.head.fire(case["id"], "extend_case_conclusion_superior", {"reason": "x"}, expect=422)["error"]
+    assert {"superior_office", "superior_approval_number"} <= set(errors["fields"])
+    body = ipo.head.fire(case["id"], "extend_case_conclusion_superior", {**superior, "extension_amount": 3},
+                         expect=422)
     assert "extension_amount" in body["error"]["fields"]  # the second step allows at most 2 months
-    second = clocks(ipo.head.fire(case["id"], "extend_case_conclusion",
-                                  {"reason": "经省知识产权局批准（黑知裁〔2026〕3号）"},
-                                  effective_on=date(2026, 10, 30)))["case_conclusion"]
-    assert (second["due_on"], second["extensions_left"]) == ("2027-03-30", 0)
-    ipo.head.fire(case["id"], "extend_case_conclusion", {"reason": "again"}, expect=422)
+    second = ipo.head.fire(case["id"], "extend_case_conclusion_superior", superior, effective_on=date(2026, 10, 30))
+    assert (clocks(second)["case_conclusion"]["due_on"], clocks(second)["case_conclusion"]["extensions_left"]) == (
+        "2027-03-30", 0)
+    event = second["history"][-1]
+    assert event["fields"]["superior_approval_number"] == "黑知裁〔2026〕3号"
+    ipo.head.fire(case["id"], "extend_case_conclusion_superior", superior, expect=422)
 
     ipo.officer.fire(case["id"], "rule", {"ruling": "infringement_found", "reasons": "落入保护范围"}, expect=403)
     ipo.head.fire(case["id"], "rule", {"reasons": "落入保护范围"}, expect=422)
@@ -169,7 +191,7 @@ def test_main_path_to_a_ruling_with_pauses_mediation_and_extensions(ipo):
     assert all(c["status"] in ("met", "late", "ended") for c in closed["clocks"])
     assert outcome(case["id"]) == "ruled"
     kinds = [e["kind"] for e in closed["history"]]
-    assert kinds[0] == "registered" and kinds.count("transition") == 14
+    assert kinds[0] == "registered" and kinds.count("transition") == 16
 
 
 def test_respondent_without_domicile_in_china_has_thirty_days(ipo):
@@ -208,16 +230,17 @@ def test_settled_by_mediation_during_the_answer_period(ipo):
     mediating = ipo.officer.fire(case_id, "start_mediation", {"note": "双方同意调解"}, effective_on=date(2026, 9, 20))
     c = clocks(mediating)
     assert mediating["state"] == "mediating"
-    assert c["answer_domestic"]["status"] == "met" and c["case_conclusion"]["status"] == "paused"
+    # The office's mediation counts: the case period keeps running.
+    assert c["answer_domestic"]["status"] == "met" and c["case_conclusion"]["status"] == open_status("2026-12-10")
     assert "rule" not in ipo.head.allowed(case_id)
     ipo.officer.fire(case_id, "settle", {"amount": "50000"}, expect=422)  # terms are required
     settled = ipo.officer.fire(case_id, "settle", {"terms": "被请求人停止制造并赔偿五万元", "amount": "50000"},
                                effective_on=date(2026, 9, 30))
     assert settled["state"] == "settled" and settled["amount_involved"] == "50000.00"
     conclusion = clocks(settled)["case_conclusion"]
-    # Stopped while paused: the ten days of talks (09-20..09-30) are not counted, 12-10 + 10 = Sunday 12-20.
+    # Ten days of mediation by the office (09-20..09-30) are counted: the period still ends 12-10.
     assert (conclusion["status"], conclusion["strict_due_on"], conclusion["due_on"]) == (
-        "met", "2026-12-20", "2026-12-21")
+        "met", "2026-12-10", "2026-12-10")
     closed = ipo.head.fire(case_id, "close_settled", {"note": "已履行"})
     assert closed["state"] == "closed" and outcome(case_id) == "settled"
 
@@ -229,7 +252,7 @@ def test_pause_during_the_hearing_and_rejection(ipo):
     c = clocks(paused)
     assert c["case_conclusion"]["status"] == "paused"
     assert "jurisdiction_decision" not in c  # only a jurisdiction objection starts that clock
-    assert "start_mediation" not in ipo.officer.allowed(case_id)  # the period is already stopped
+    assert "suspend_proceedings" not in ipo.head.allowed(case_id)  # the period is already stopped
     resumed = ipo.officer.fire(case_id, "resume_proceedings", {"note": "专利权维持有效"},
                                effective_on=date(2026, 11, 11))
     # 30 days not counted: 12-10 + 30 = 2027-01-09 (Saturday) -> Monday 01-11.

@@ -104,7 +104,10 @@ class ClockOut(BaseModel):
     due_on: date = Field(description="the legal due date (rolled to a working day where the rule says so)")
     strict_due_on: date = Field(description="the date before rolling forward: the agency's own target")
     due_at: datetime | None = Field(description="hour clocks only")
-    calendar_unconfirmed: bool = Field(description="the holiday calendar of a year it spans is not loaded yet")
+    calendar_unconfirmed: bool = Field(description="a year it spans has no imported State Council notice: its "
+                                                   "statutory holidays are derived (provisional), make-up working "
+                                                   "days are unknown, and the date may move when the notice is "
+                                                   "imported")
     remaining_working_days: int | None = Field(description="negative when overdue; null when not running")
     extensions_left: int
 
@@ -179,6 +182,10 @@ class TransitionIn(BaseModel):
     expected_version: WholeNumber = Field(ge=1, description="the case's version as you read it; 409 if it changed")
     effective_on: date | None = Field(default=None, description="when it happened (default today, China time); "
                                                                 "not in the future, not before the last event")
+    effective_at: datetime | None = Field(
+        default=None, description="the time it happened (ISO 8601; China time when no offset is given), on "
+                                  "effective_on; needed when a step on an earlier day starts or stops a period "
+                                  "counted in hours")
     fields: dict = Field(default_factory=dict, description="the transition's fields by name")
 
 

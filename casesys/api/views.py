@@ -125,7 +125,8 @@ def fire_transition(case_id: int):
         return api_error(400, "bad_json", _("The body must be a JSON object (Content-Type: application/json)."))
     data = _parse(TransitionIn, body)
     case = engine.apply_transition(g.api_user, case_id, data.transition, data.fields,
-                                   expected_version=data.expected_version, effective_on=data.effective_on)
+                                   expected_version=data.expected_version, effective_on=data.effective_on,
+                                   effective_at=data.effective_at)
     return _json(CaseDetailOut.of(case, g.api_user))
 
 

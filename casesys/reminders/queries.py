@@ -23,9 +23,10 @@ from casesys.core.types import utcnow
 from casesys.extensions import db
 from casesys.reminders.models import Notification
 from casesys.workcalendar import WorkingCalendar
+from casesys.workflows import clocks
 from casesys.workflows.definitions import Text
 from casesys.workflows.engine import clock_definition, workflows
-from casesys.workflows.models import CaseClock
+from casesys.workflows.models import CaseClock, clock_overdue
 
 # What each threshold means to the person reading it (the e-mail says the same in Chinese).
 THRESHOLD_LABELS = {
@@ -183,7 +184,7 @@ def overdue_clocks(user, today: date, calendar: WorkingCalendar, *, agency_kind:
         horizon = calendar.add_working_days(today, DUE_SOON_WORKING_DAYS + 1)
         stmt = stmt.where(Case.agency_id == user.agency_id, CaseClock.due_on < horizon)
     else:
-        stmt = stmt.where(CaseClock.due_on < today)
+        stmt = stmt.where(clock_overdue(today, utcnow()))
         if scope == "officer":
             stmt = stmt.where(Case.assigned_officer_id == user.id)
     if agency_kind:
@@ -202,14 +203,14 @@ def overdue_clocks(user, today: date, calendar: WorkingCalendar, *, agency_kind:
         order.append(CaseClock.due_on.asc())
     order.append(CaseClock.id.asc())
     page = max(page, 1)
-    clocks = list(db.session.scalars(stmt.order_by(*order).offset((page - 1) * limit).limit(limit + 1)).unique())
+    found = list(db.session.scalars(stmt.order_by(*order).offset((page - 1) * limit).limit(limit + 1)).unique())
 
     rows = []
-    for clock in clocks[:limit]:
+    for clock in found[:limit]:
         definition = clock_definition(workflows()[clock.case.workflow], clock.key)
-        overdue = clock.due_on < today
+        overdue = clock.due_at < utcnow() if clocks.judged_by_the_hour(clock) else clock.due_on < today
         rows.append(OverdueRow(
             clock=clock, case=clock.case, label=definition.label, legal_basis=definition.legal_basis,
             days_overdue=(today - clock.due_on).days if overdue else None,
             working_days_left=None if overdue else calendar.working_days_between(today, clock.due_on)))
-    return OverduePage(scope=scope, rows=rows, page=page, has_more=len(clocks) > limit)
+    return OverduePage(scope=scope, rows=rows, page=page, has_more=len(found) > limit)

@@ -20,12 +20,12 @@ from sqlalchemy.sql.elements import ColumnElement
 from casesys.agencies.models import Agency, Region
 from casesys.cases.models import Case, CaseEvent, Party
 from casesys.core.i18n import N_
-from casesys.core.types import today_in_china
+from casesys.core.types import today_in_china, utcnow
 from casesys.extensions import db
 from casesys.reminders.models import SupervisionOrder
 from casesys.reporting.models import InspectionRecord
 from casesys.stats.filters import StatsFilters
-from casesys.workflows.models import CaseClock, Handoff
+from casesys.workflows.models import CaseClock, Handoff, clock_late, clock_on_time, clock_overdue
 
 Kind = Literal["count", "money", "rate", "days", "units"]
 CONCLUDED_CIVIL = ("judgment", "mediated", "withdrawn", "dismissed")
@@ -406,12 +406,12 @@ def trend(f: StatsFilters, bucket: str = "month") -> list[dict]:
 
 
 def _clock_on_time():
-    return CaseClock.stopped_on <= CaseClock.due_on
+    return clock_on_time()
 
 
 def _clock_late(today: date):
-    """Stopped after its due date, or still open past it."""
-    return or_(CaseClock.stopped_on > CaseClock.due_on, and_(CaseClock.stopped_on.is_(None), CaseClock.due_on < today))
+    """Stopped after its due moment, or still open past it (hour clocks by the time)."""
+    return clock_late(today, utcnow())
 
 
 def clock_rates(f: StatsFilters, today: date | None = None) -> list[dict]:
@@ -501,7 +501,7 @@ SECTIONS = ("overview", "flows", "clocks", "respondents")
 
 
 def _overdue_now():
-    return CaseClock.status == "running", CaseClock.due_on < today_in_china()
+    return CaseClock.status == "running", clock_overdue(today_in_china(), utcnow())
 
 
 def open_work(f: StatsFilters) -> dict:

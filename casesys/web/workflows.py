@@ -79,7 +79,8 @@ def transition(case_id: int, name: str):
             try:
                 engine.apply_transition(current_user, case.id, name, form.engine_data(),
                                         expected_version=form.expected_version.data,
-                                        effective_on=form.effective_on.data)
+                                        effective_on=form.effective_on.data,
+                                        effective_at=form.effective_moment())
             except Conflict as exc:
                 return _conflict(case, option, form, exc)
             except DomainError as exc:

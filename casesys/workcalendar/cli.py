@@ -52,10 +52,17 @@ def show_command(year: int):
     """Print YEAR's holidays and make-up working days, and whether the year is loaded."""
     from casesys.workcalendar import upkeep
     from casesys.workcalendar.models import CalendarYear
+    from casesys.workcalendar.statutory import RULES_CITATION, statutory_holidays
+    from casesys.workcalendar.workdays import load_calendar
 
     loaded = db.session.get(CalendarYear, year)
     days = upkeep.special_days(year)
-    if loaded is None:
+    if loaded is None and load_calendar().is_provisional(year):
+        click.echo(f"{year}: not loaded (unconfirmed) - provisional: statutory holidays derived from "
+                   f"{RULES_CITATION}; no make-up working days, no 补假 or swapped rest days")
+        for day, name in statutory_holidays(year):
+            click.echo(f"{day.isoformat()}  {_WEEKDAYS[day.weekday()]}  derived  {name}")
+    elif loaded is None:
         click.echo(f"{year}: not loaded (unconfirmed) - Monday to Friday are assumed to be the working days")
     else:
         click.echo(f"{year}: confirmed - source {loaded.source}, loaded {loaded.loaded_at:%Y-%m-%d %H:%M} UTC")

@@ -21,8 +21,9 @@ class CalendarDay(db.Model):
 
 
 class CalendarYear(db.Model):
-    """A year whose holidays are loaded; a year without a row counts Monday–Friday and its
-    deadlines are marked "calendar unconfirmed"."""
+    """A year whose holidays are loaded; a year without a row is provisional (from 2025 its
+    statutory holidays are derived, see casesys.workcalendar.statutory; before, Monday–Friday)
+    and its deadlines are marked "calendar unconfirmed"."""
 
     __tablename__ = "calendar_years"
 

@@ -22,6 +22,8 @@ from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workcalendar import listeners, upkeep
 from casesys.workcalendar.models import CalendarDay, CalendarYear
+from casesys.workcalendar.statutory import RULES_CITATION, statutory_holidays
+from casesys.workcalendar.workdays import load_calendar
 
 bp = Blueprint("calendar_admin", __name__, url_prefix="/admin/calendar")
 
@@ -70,8 +72,10 @@ def years():
     loaded_years = {row.year for row in loaded}
     this_year = today_in_china().year
     missing = [y for y in (this_year, this_year + 1) if y not in loaded_years]
+    calendar = load_calendar()
     return render_template("admin/calendar.html", loaded=loaded, counts=counts, missing=missing,
-                           unconfirmed=listeners.unconfirmed_clocks())
+                           provisional=sorted(calendar.provisional_years), is_provisional=calendar.is_provisional,
+                           rules=RULES_CITATION, unconfirmed=listeners.unconfirmed_clocks())
 
 
 def _render_year(year: int, day_form=None, import_form=None, problems=(), status=200):
@@ -80,8 +84,10 @@ def _render_year(year: int, day_form=None, import_form=None, problems=(), status
     import_form = import_form or ImportForm(formdata=None)
     if not import_form.text.data and days:
         import_form.text.data = upkeep.to_csv(days)
-    return render_template("admin/calendar_year.html", year=year, loaded=row, days=days,
-                           day_form=day_form or DayForm(formdata=None), import_form=import_form,
+    # A year not loaded but in the provisional range: the statutory days derived from the rules.
+    derived = statutory_holidays(year) if row is None and load_calendar().is_provisional(year) else ()
+    return render_template("admin/calendar_year.html", year=year, loaded=row, days=days, derived=derived,
+                           rules=RULES_CITATION, day_form=day_form or DayForm(formdata=None), import_form=import_form,
                            remove_form=RemoveForm(), problems=problems,
                            weekday=lambda day: format_date(day, "EEEE")), status
 

@@ -1,8 +1,10 @@
 """Calendar arithmetic for deadlines (DOMAIN.md §4, LEGAL-TIME-LIMITS.md §8).
 
 The start day is never counted. Working days are Monday–Friday, minus statutory holidays, plus
-make-up working days (调休); a year whose holidays are not loaded still counts Monday–Friday, so
-nothing fails for a missing year; callers ask ``confirmed_between`` to mark the result.
+make-up working days (调休). A year whose notice is not loaded (from 2025, the 2024 holiday rules)
+gets provisional holidays derived from the rules (casesys.workcalendar.statutory: the statutory
+days only, no make-up working days); any other missing year counts Monday–Friday. Nothing fails
+for a missing year; callers ask ``confirmed_between`` to mark the result "calendar unconfirmed".
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from sqlalchemy import select
 
 from casesys.extensions import db
 from casesys.workcalendar.models import CalendarDay, CalendarYear
+from casesys.workcalendar.statutory import RULES_FROM, statutory_holidays
 
 _ONE_DAY = timedelta(days=1)
 _MEMO_KEY = "_working_calendar"
+# Years past the last loaded one that get provisional holidays; later ones count Monday–Friday.
+# (The longest clock with its extensions spans well under two years.)
+PROVISIONAL_HORIZON = 10
 
 
 def _is_weekday(day: date) -> bool:
@@ -35,18 +41,38 @@ def _weekdays_before(ordinal: int) -> int:
     return weeks * 5 + min(rest, 5)
 
 
+def provisional_years_for(confirmed_years: frozenset[int] | set[int]) -> frozenset[int]:
+    """The years that get derived holidays: from 2025 (the 2024 rules) through PROVISIONAL_HORIZON
+    years past the last loaded one, minus the loaded ones."""
+    last = max(max(confirmed_years, default=0), RULES_FROM - 1)
+    return frozenset(y for y in range(RULES_FROM, last + PROVISIONAL_HORIZON + 1) if y not in confirmed_years)
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     exceptions: Mapping[date, bool]  # day -> is_working, only for days that differ from Mon–Fri
     confirmed_years: frozenset[int]  # years whose holidays are loaded
-    # Sorted exception days: counting a span needs only the exceptions inside it.
+    # Derive the statutory holidays of unloaded years (see provisional_years_for); False gives
+    # the bare Monday–Friday rule for them.
+    derive: bool = field(default=True, kw_only=True)
+    # The years whose holidays were derived here: their dates are provisional.
+    provisional_years: frozenset[int] = field(init=False, compare=False)
+    # ``exceptions`` with the derived holidays under them (a loaded or entered day wins).
+    _special: Mapping[date, bool] = field(init=False, repr=False, compare=False)
+    # Sorted special days: counting a span needs only the special days inside it.
     _days: tuple[date, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # A read-only copy: the calendar is shared (memoised per request) and must not drift.
-        object.__setattr__(self, "exceptions", MappingProxyType(dict(self.exceptions)))
+        exceptions = dict(self.exceptions)
+        object.__setattr__(self, "exceptions", MappingProxyType(exceptions))
         object.__setattr__(self, "confirmed_years", frozenset(self.confirmed_years))
-        object.__setattr__(self, "_days", tuple(sorted(self.exceptions)))
+        provisional = provisional_years_for(self.confirmed_years) if self.derive else frozenset()
+        special = {day: False for year in sorted(provisional) for day, _name in statutory_holidays(year)}
+        special.update(exceptions)
+        object.__setattr__(self, "provisional_years", provisional)
+        object.__setattr__(self, "_special", special)
+        object.__setattr__(self, "_days", tuple(sorted(special)))
 
     @classmethod
     def from_chinesecalendar(cls) -> WorkingCalendar:
@@ -55,14 +81,19 @@ class WorkingCalendar:
         return cls({day: working for day, (working, _name) in days.items()}, frozenset(chinesecalendar_years()))
 
     def is_working_day(self, day: date) -> bool:
-        working = self.exceptions.get(day)
+        working = self._special.get(day)
         return _is_weekday(day) if working is None else working
 
     def is_confirmed(self, year: int) -> bool:
         return year in self.confirmed_years
 
+    def is_provisional(self, year: int) -> bool:
+        """Whether ``year``'s holidays are derived from the rules (not loaded from its notice)."""
+        return year in self.provisional_years
+
     def confirmed_between(self, first: date, last: date) -> bool:
-        """Whether every year from first's to last's is loaded (in either order)."""
+        """Whether every year from first's to last's is loaded (in either order); a derived
+        (provisional) year is not."""
         low, high = sorted((first.year, last.year))
         return all(year in self.confirmed_years for year in range(low, high + 1))
 
@@ -101,7 +132,7 @@ class WorkingCalendar:
         count = _weekdays_before(through.toordinal() + 1) - _weekdays_before(after.toordinal() + 1)
         # Correct Mon–Fri by each exception inside the span (+1 make-up day, -1 holiday).
         for day in self._days[bisect_right(self._days, after):bisect_left(self._days, through + _ONE_DAY)]:
-            count += self.exceptions[day] - _is_weekday(day)
+            count += self._special[day] - _is_weekday(day)
         return count
 
 

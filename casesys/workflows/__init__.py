@@ -15,6 +15,8 @@ def init_app(app: Flask) -> None:
     from casesys.workflows.loader import load_workflows
     from casesys.workflows.recalculation import CLOCK_OWNER
 
-    app.extensions["casesys.workflows"] = load_workflows(Path(app.config["CASESYS_WORKFLOW_DIR"]))
+    app.extensions["casesys.workflows"] = load_workflows(
+        Path(app.config["CASESYS_WORKFLOW_DIR"]),
+        handoff_receipt_days=app.config.get("CASESYS_HANDOFF_RECEIPT_DAYS"))  # configuration, not law
     app.cli.add_command(workflows_cli)
     register_clock_owner(app, "workflows", CLOCK_OWNER)

@@ -1,4 +1,4 @@
-"""``flask workflows check`` and ``flask workflows diagram KEY``."""
+"""``flask workflows check``, ``flask workflows diagram KEY`` and ``flask workflows clocks``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from casesys.workflows import diagram
+from casesys.workflows import clock_table, diagram
 from casesys.workflows.loader import WORKFLOW_DIR, WorkflowError, load_workflows
 
 workflows_cli = AppGroup("workflows", help="Check workflow definitions and draw them.")
@@ -39,3 +39,9 @@ def draw(key, fmt, lang):
         raise click.ClickException(f"no workflow {key!r}; known: {', '.join(sorted(found))}")
     render = diagram.mermaid if fmt == "mermaid" else diagram.graphviz
     click.echo(render(found[key], locale=lang))
+
+
+@workflows_cli.command("clocks")
+def clocks():
+    """Print every clock of every workflow as one Markdown table (docs/workflows.md)."""
+    click.echo(clock_table.markdown(current_app.extensions["casesys.workflows"]), nl=False)

@@ -10,7 +10,7 @@ pauses push the due date out by the paused time, counted in the clock's own unit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from casesys.core.types import CHINA_TZ
 from casesys.workcalendar import WorkingCalendar, add_months, add_natural_days
@@ -38,9 +38,14 @@ def recompute(clock: ClockState, definition: ClockDef, calendar: WorkingCalendar
         clock.due_at, clock.due_on = due_at, due_at.date()
         clock.strict_due_on, clock.calendar_unconfirmed = clock.due_on, False
         return
-    due = _add(calendar, clock.started_on, clock.duration, clock.unit)
+    # An extension lengthens the period: counted from the start with the summed duration, so
+    # 3 months from 31 March plus 1 month ends on 31 July (民法典 Arts 201–203), not on the day a
+    # month after 30 June. An extension in another unit is added after.
+    same_unit = sum(x.amount for x in clock.extensions if x.unit == clock.unit)
+    due = _add(calendar, clock.started_on, clock.duration + same_unit, clock.unit)
     for extension in clock.extensions:
-        due = _add(calendar, due, extension.amount, extension.unit)
+        if extension.unit != clock.unit:
+            due = _add(calendar, due, extension.amount, extension.unit)
     for pause in clock.pauses:
         end = pause.resumed_on or max(today, pause.paused_on)
         if clock.unit == "working_days":
@@ -72,13 +77,13 @@ def _schedule_reminders(clock: ClockState, calendar: WorkingCalendar) -> None:
 
 
 def start(key: str, definition: ClockDef, anchor: date, calendar: WorkingCalendar, today: date,
-          now: datetime) -> ClockState:
-    """A new running clock ``key`` from ``anchor`` (the caller ends a running one of the same key)."""
-    started_at = None
-    if definition.unit == "hours":
-        # Recorded today: now. Recorded for an earlier day: from that day's start, the strict reading.
-        started_at = now if anchor == today else datetime.combine(anchor, time(), CHINA_TZ)
-    clock = ClockState(key=key, status="running", started_on=anchor, started_at=started_at,
+          started_at: datetime | None = None) -> ClockState:
+    """A new running clock ``key`` from ``anchor`` (the caller ends a running one of the same key).
+    An hour clock counts from ``started_at``, the moment the step happened."""
+    if definition.unit == "hours" and started_at is None:
+        raise ValueError("an hour clock needs the moment it starts")
+    clock = ClockState(key=key, status="running", started_on=anchor,
+                       started_at=started_at if definition.unit == "hours" else None,
                        duration=definition.duration, unit=definition.unit)
     recompute(clock, definition, calendar, today)
     return clock
@@ -88,10 +93,13 @@ def open_clocks(clocks: list[ClockState], key: str | None = None) -> list[ClockS
     return [c for c in clocks if c.status in OPEN_STATUSES and (key is None or c.key == key)]
 
 
-def stop(clock: ClockState, on: date, status: str = "stopped") -> None:
+def stop(clock: ClockState, on: date, status: str = "stopped", at: datetime | None = None) -> None:
+    """Stop on ``on``; an hour clock also keeps the moment (``at``), which decides met or late."""
     if clock.status == "paused":
         clock.pauses[-1].resumed_on = on
     clock.status, clock.stopped_on, clock.next_reminder_on = status, on, None
+    if clock.unit == "hours":
+        clock.stopped_at = at
 
 
 def pause(clock: ClockState, on: date) -> Pause:
@@ -137,14 +145,23 @@ class ClockView:
     extensions_left: int
 
 
-def view(clock, definition: ClockDef, calendar: WorkingCalendar, today: date) -> ClockView:
+def judged_by_the_hour(clock) -> bool:
+    """An hour clock with its moments recorded is judged by the time, not the date."""
+    return clock.unit == "hours" and clock.due_at is not None
+
+
+def view(clock, definition: ClockDef, calendar: WorkingCalendar, today: date, now: datetime) -> ClockView:
     remaining = None
     if clock.status == "running":
-        status = "overdue" if today > clock.due_on else "running"
+        late = now > clock.due_at if judged_by_the_hour(clock) else today > clock.due_on
+        status = "overdue" if late else "running"
         remaining = (calendar.working_days_between(today, clock.due_on) if today <= clock.due_on
                      else -calendar.working_days_between(clock.due_on, today))
     elif clock.status == "stopped":
-        status = "met" if clock.stopped_on <= clock.due_on else "late"
+        if judged_by_the_hour(clock) and clock.stopped_at is not None:
+            status = "met" if clock.stopped_at <= clock.due_at else "late"
+        else:
+            status = "met" if clock.stopped_on <= clock.due_on else "late"
     else:
         status = clock.status
     return ClockView(id=clock.id, key=clock.key, label=definition.label, legal_basis=definition.legal_basis,

@@ -12,7 +12,7 @@ web request, on locked rows) and the history generator (``casesys.seeding.histor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from casesys.auth.permissions import ROLES
 from casesys.core.errors import Forbidden, InvalidInput
 from casesys.core.i18n import label
+from casesys.core.types import CHINA_TZ
 from casesys.workflows import clocks
 from casesys.workflows.definitions import ClockDef, EntryDef, FieldDef, Text, TransitionDef, WorkflowDef
 from casesys.workflows.loader import HANDOFF_CLOCK, SUPERVISION_CLOCK
@@ -102,7 +103,9 @@ def clock_definition(wf: WorkflowDef, key: str) -> ClockDef:
         return ClockDef(label=Text(zh="督办期限", en="Supervision order"), duration=1, unit="natural_days",
                         legal_basis=Text(zh="监督管理部门督办通知", en="Supervisor's order (督办)"))
     if key == HANDOFF_CLOCK and wf.handoff is not None:
-        return ClockDef(label=Text(zh="移交接收期限", en="Accept or return the handoff"),
+        # A provincial convention, not a statute; the period is configurable (CASESYS_HANDOFF_RECEIPT_DAYS).
+        return ClockDef(label=Text(zh="移交接收期限（省内工作约定，非法定期限）",
+                                   en="Accept or return the handoff (provincial convention, not a statutory period)"),
                         duration=wf.handoff.receipt_days, unit="working_days",
                         legal_basis=wf.handoff.receipt_legal_basis)
     return wf.clocks[key]
@@ -236,12 +239,14 @@ def decide(ctx: Context, case: CaseFacts, actor: ActorFacts, name: str, data: di
 
 
 def effect(ctx: Context, case: CaseFacts, actor: ActorFacts, transition: str, day: date,
-           caused_by) -> Decision | None:
-    """A linked case's system transition fired by another case's step (police filing closes the
-    administrative case...), when its state still waits for it; None when it has moved on."""
+           caused_by) -> Decision:
+    """A linked case's system transition fired by another case's step (police filing moves the
+    administrative case...). The loader proved it receivable in every state the case can be in
+    (``loader.check_effects``); a case in another state is a broken invariant, never skipped."""
     wf = ctx.workflows[case.workflow]
     if case.state not in wf.transitions[transition].from_:
-        return None
+        raise RuntimeError(f"effect {transition!r} from {caused_by} cannot be received by {case.workflow} "
+                           f"case {case.number} in state {case.state!r}; the loader's effect proof is broken")
     return _fire(ctx, wf, case, actor, transition, {}, max(day, case.last_event_on), caused_by)
 
 
@@ -252,7 +257,8 @@ def registered(ctx: Context, wf: WorkflowDef, entry: EntryDef, owner_kind: str,
     _milestone(changes, None, wf, entry.state, received_on)
     work = _Clocks([])
     for key in entry.clocks:
-        _start_clock(ctx, work, owner_kind, received_on, key, wf.clocks[key], received_on)
+        _start_clock(ctx, work, owner_kind, _anchor_dates(received_on, changes.get("filed_on"), {}), key,
+                     wf.clocks[key], received_on)
     return changes, work.items
 
 
@@ -308,22 +314,54 @@ class _Clocks:
         self.items.append(clock)
 
 
+def _step_time(ctx: Context, day: date) -> datetime:
+    """The moment a step on ``day`` happened, for clocks counted in hours: the time recorded
+    with it, or now for a step today. A step on an earlier day must say when it happened."""
+    moment = ctx.moment
+    if moment.at is not None and moment.at.astimezone(CHINA_TZ).date() == day:
+        return moment.at
+    if moment.at is None and day == moment.today:
+        return moment.now
+    raise InvalidInput(_("This step starts or stops a period counted in hours: give the time it happened."),
+                       {"effective_at": _("the date and time on %(day)s, China time", day=day.isoformat())})
+
+
+def _stop(ctx: Context, clock: ClockState, day: date, status: str = "stopped") -> None:
+    clocks.stop(clock, day, status, _step_time(ctx, day) if clock.unit == "hours" else None)
+
+
 def _start(ctx: Context, work: _Clocks, key: str, definition: ClockDef, anchor: date) -> ClockState:
     """A running clock of the same key ends first (``clocks.start``)."""
     for running in work.open([key]):
-        clocks.stop(running, anchor, status="ended")
+        _stop(ctx, running, anchor, status="ended")
     moment = ctx.moment
-    clock = clocks.start(key, definition, anchor, moment.calendar, moment.today, moment.now)
+    started_at = _step_time(ctx, anchor) if definition.unit == "hours" else None
+    clock = clocks.start(key, definition, anchor, moment.calendar, moment.today, started_at)
     work.add(clock)
     return clock
 
 
-def _start_clock(ctx: Context, work: _Clocks, owner_kind: str, received_on: date, key: str,
+def _start_clock(ctx: Context, work: _Clocks, owner_kind: str, recorded: dict, key: str,
                  definition: ClockDef, day: date) -> None:
-    """Only for owners of the kinds named; from the transition, or from the case's receipt."""
+    """Only for owners of the kinds named; from the date the definition anchors it on."""
     if definition.agency_kinds and owner_kind not in definition.agency_kinds:
         return
-    _start(ctx, work, key, definition, received_on if definition.anchor == "received" else day)
+    _start(ctx, work, key, definition, _anchor_day(definition.anchor, day, recorded))
+
+
+def _anchor_day(anchor: str, day: date, recorded: dict) -> date:
+    """The day a clock counts from: the step's effective date, or a date recorded on the case
+    (``received``, ``filed``) or in the step's fields (``field:NAME``); the step's date while the
+    recorded one is missing."""
+    if anchor == "transition":
+        return day
+    value = recorded.get(anchor)
+    return date.fromisoformat(value) if isinstance(value, str) else value or day
+
+
+def _anchor_dates(received_on: date, filed_on: date | None, cleaned: dict) -> dict:
+    """The dates a clock may be anchored on, by anchor name."""
+    return {"received": received_on, "filed": filed_on, **{f"field:{k}": v for k, v in cleaned.items()}}
 
 
 def _as_text(value) -> str:
@@ -331,11 +369,12 @@ def _as_text(value) -> str:
 
 
 def _clock_ops(ctx: Context, work: _Clocks, wf: WorkflowDef, case: CaseFacts, t: TransitionDef,
-               actor: ActorFacts, cleaned: dict, day: date) -> None:
+               actor: ActorFacts, cleaned: dict, day: date, filed_on: date | None) -> None:
     """Stop, pause, resume, extend, then start, as the transition declares."""
     ops, calendar, today = t.clocks, ctx.moment.calendar, ctx.moment.today
+    recorded = _anchor_dates(case.received_on, filed_on, cleaned)
     for clock in work.open(ops.stop) if ops.stop else ():
-        clocks.stop(clock, day)
+        _stop(ctx, clock, day)
         clocks.recompute(clock, wf.clocks[clock.key], calendar, today)  # a pause it ended moves the date
     for clock in work.open(ops.pause, ("running",)) if ops.pause else ():
         work.marks.append(clocks.pause(clock, day))
@@ -357,7 +396,7 @@ def _clock_ops(ctx: Context, work: _Clocks, wf: WorkflowDef, case: CaseFacts, t:
     for key in ops.start:
         condition = ops.when.get(key, {})
         if all(_as_text(cleaned.get(f)) == v for f, v in condition.items()):
-            _start_clock(ctx, work, case.agency.kind, case.received_on, key, wf.clocks[key], day)
+            _start_clock(ctx, work, case.agency.kind, recorded, key, wf.clocks[key], day)
 
 
 class _Access:
@@ -399,7 +438,7 @@ def _fire(ctx: Context, wf: WorkflowDef, case: CaseFacts, actor: ActorFacts, nam
     _milestone(changes, case, wf, t.to, day)
     _recorded(changes, t, cleaned)
     work = _Clocks(case.clocks)
-    _clock_ops(ctx, work, wf, case, t, actor, cleaned, day)
+    _clock_ops(ctx, work, wf, case, t, actor, cleaned, day, changes.get("filed_on") or case.filed_on)
     opening = _open_linked(ctx, case, t, actor, cleaned, day) if t.creates else None
     access, move = _Access(case), None
     if t.action:
@@ -415,7 +454,7 @@ def _fire(ctx: Context, wf: WorkflowDef, case: CaseFacts, actor: ActorFacts, nam
     if wf.is_final(t.to):
         changes["outcome"], changes["closed_on"] = t.outcome or t.to, day
         for clock in work.open():
-            clocks.stop(clock, day, status="ended")
+            _stop(ctx, clock, day, status="ended")
             clocks.recompute(clock, clock_definition(wf, clock.key), ctx.moment.calendar, ctx.moment.today)
     return Decision(name, case.state, t.to, case.version + 1, _event("transition", name, case.state, t.to, actor,
                                                                        day, cleaned),
@@ -450,7 +489,8 @@ def _open_linked(ctx: Context, case: CaseFacts, t: TransitionDef, actor: ActorFa
     entry_def = next((e for e in target.entries if e.state == state), None)
     work = _Clocks([])
     for key in [*(entry_def.clocks if entry_def else ()), *link.clocks]:
-        _start_clock(ctx, work, owner.kind, day, key, target.clocks[key], day)
+        _start_clock(ctx, work, owner.kind, _anchor_dates(day, values.get("filed_on"), cleaned), key,
+                     target.clocks[key], day)
     return Opening(target, link.relation, owner, event, values, work.items)
 
 

@@ -69,9 +69,11 @@ class ClockDef(_Data):
     legal_basis: Text
     kind: Literal["legal", "follow_up"] = "legal"  # follow_up: an alert, not the legal limit
     extensions: list[ExtensionStep] = []
-    # Counted from the transition that starts it, or from the case's received date (a civil
-    # trial period runs from 立案 even when the procedure is chosen later).
-    anchor: Literal["transition", "received"] = "transition"
+    # Where the law counts it from: the effective date of the transition that starts it
+    # ("transition"), or a date already recorded — the case's received date ("received": 自收到…之日起,
+    # and a civil trial period runs from 立案 even when the procedure is chosen later), its filing
+    # date ("filed": 自立案之日起), or a date field of the starting step ("field:served_on": 自送达之日起).
+    anchor: str = Field(default="transition", pattern=r"^(transition|received|filed|field:[a-z][a-z0-9_]*)$")
     # Only for owners of these kinds (copyright complaints have their own period).
     agency_kinds: list[str] | None = None
 

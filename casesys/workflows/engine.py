@@ -9,7 +9,7 @@ raises and has written nothing the caller's rollback will not undo. The rules th
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -22,7 +22,7 @@ from casesys.cases.access import can_view
 from casesys.cases.models import Case, CaseAccess, CaseEvent, CaseFormerNumber, CaseLink, Party
 from casesys.cases.numbering import next_case_number
 from casesys.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from casesys.core.types import today_in_china, utcnow
+from casesys.core.types import CHINA_TZ, today_in_china, utcnow
 from casesys.extensions import db
 from casesys.workcalendar import load_calendar
 from casesys.workflows import decide, fields
@@ -87,7 +87,7 @@ def _clock_state(row: CaseClock) -> ClockState:
                       row.strict_due_on, row.due_at, row.calendar_unconfirmed, row.stopped_on, row.next_reminder_on,
                       [Pause(p.paused_on, p.resumed_on, p.event_id) for p in row.pauses],
                       [Extension(x.step, x.amount, x.unit, x.approver_role, x.approved_by_id, x.granted_on, x.event_id)
-                       for x in row.extensions], row.id)
+                       for x in row.extensions], row.id, row.stopped_at)
 
 
 def case_facts(case: Case) -> CaseFacts:
@@ -118,7 +118,7 @@ def _clean(defs, data: dict) -> dict:
     return cleaned
 
 
-def context_for(case: Case | None = None, data=None) -> Context:
+def context_for(case: Case | None = None, data=None, at: datetime | None = None) -> Context:
     """The agencies a step on ``case`` may reach: those at its owner's level (the same-level
     police and procuratorate...) and any named by code in the submitted values."""
     reachable = []
@@ -126,7 +126,7 @@ def context_for(case: Case | None = None, data=None) -> Context:
         codes = [v for v in data.values() if isinstance(v, str) and len(v) <= 40] if isinstance(data, dict) else []
         reachable = db.session.scalars(select(Agency).options(selectinload(Agency.region)).where(
             or_(Agency.region_code == case.agency.region_code, Agency.code.in_(codes))))
-    moment = Moment(today_in_china(), utcnow(), load_calendar())
+    moment = Moment(today_in_china(), utcnow(), load_calendar(), at)
     return Context(workflows(), moment, Agencies(agency_facts(a) for a in reachable), _clean)
 
 
@@ -186,9 +186,11 @@ def _lock(case_id: int) -> Case | None:
 
 
 def apply_transition(user, case_id: int, name: str, data: dict | None = None, *,
-                     expected_version: int | None, effective_on: date | None = None) -> Case:
+                     expected_version: int | None, effective_on: date | None = None,
+                     effective_at: datetime | None = None) -> Case:
     """Fire ``name`` on the case; raises NotFound/Forbidden/Conflict/InvalidInput and then
-    has written nothing that the caller's rollback will not undo."""
+    has written nothing that the caller's rollback will not undo. ``effective_at`` is when the
+    step happened (a step that starts or stops an hour clock on an earlier day needs it)."""
     case = _lock(case_id)
     if case is None or not user.is_active or not can_view(user, case):
         raise NotFound(_("No such case."))
@@ -196,18 +198,33 @@ def apply_transition(user, case_id: int, name: str, data: dict | None = None, *,
         raise Conflict(_("The case changed since you loaded it (your version %(yours)d, now %(now)d). "
                          "Reload it and try again.", yours=expected_version, now=case.version),
                        {"expected_version": _("the case is now at version %(now)d", now=case.version)})
-    facts, actor, ctx = case_facts(case), actor_facts(user), context_for(case, data)
-    day = decide.effective_day(facts, effective_on, ctx.moment.today)
+    at = _effective_at(effective_at, effective_on)
+    facts, actor, ctx = case_facts(case), actor_facts(user), context_for(case, data, at)
+    day = decide.effective_day(facts, effective_on or (at and at.astimezone(CHINA_TZ).date()), ctx.moment.today)
     decision = decide.decide(ctx, facts, actor, name, data or {}, day)
-    _write(user, actor, case, facts, decision)
+    _write(user, actor, case, facts, decision, at)
     db.session.flush()
     return case
+
+
+def _effective_at(at: datetime | None, effective_on: date | None) -> datetime | None:
+    """The time a step happened: China time when no zone is given, not ahead of now, on its date."""
+    if at is None:
+        return None
+    at = at.replace(tzinfo=CHINA_TZ) if at.tzinfo is None else at
+    if at > utcnow():
+        raise InvalidInput(_("The time of the step cannot be in the future."),
+                           {"effective_at": _("cannot be later than now")})
+    if effective_on is not None and at.astimezone(CHINA_TZ).date() != effective_on:
+        raise InvalidInput(_("The time of the step must fall on its effective date."),
+                           {"effective_at": _("must be on %(day)s, China time", day=effective_on.isoformat())})
+    return at
 
 
 # --- the answer to rows ------------------------------------------------------------------------
 
 
-def _write(user, actor: ActorFacts, case: Case, facts: CaseFacts, d: Decision) -> None:
+def _write(user, actor: ActorFacts, case: Case, facts: CaseFacts, d: Decision, at: datetime | None) -> None:
     """Write one decision on ``case``, its audit entry, then the effects on linked cases."""
     case.version, case.updated_at, case.state = d.version, utcnow(), d.state
     e = d.event
@@ -233,9 +250,10 @@ def _write(user, actor: ActorFacts, case: Case, facts: CaseFacts, d: Decision) -
     for effect in d.effects:
         for other in _linked(case, effect.target, effect.relation):
             other_facts = case_facts(other)
-            answer = decide.effect(context_for(other, {}), other_facts, actor, effect.transition, day, case.number)
+            answer = decide.effect(context_for(other, {}, at), other_facts, actor, effect.transition, day,
+                                   case.number)
             if answer is not None:
-                _write(user, actor, other, other_facts, answer)
+                _write(user, actor, other, other_facts, answer, at)
 
 
 def _new_clock_row(state: ClockState) -> CaseClock:
@@ -246,7 +264,7 @@ def _new_clock_row(state: ClockState) -> CaseClock:
 
 def _copy_clock(row: CaseClock, state: ClockState) -> None:
     for column in ("status", "started_on", "started_at", "duration", "unit", "due_on", "strict_due_on", "due_at",
-                   "calendar_unconfirmed", "stopped_on", "next_reminder_on"):
+                   "calendar_unconfirmed", "stopped_on", "stopped_at", "next_reminder_on"):
         setattr(row, column, getattr(state, column))
     for i, pause in enumerate(state.pauses):
         if i < len(row.pauses):

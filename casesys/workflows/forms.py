@@ -6,19 +6,19 @@ WTForms checks what a browser can get wrong (missing, not a date, not a number);
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
 from casesys.agencies.models import Agency, Region
 from casesys.core.params import WholeNumberField
-from casesys.core.types import today_in_china
+from casesys.core.types import CHINA_TZ, today_in_china
 from casesys.extensions import db
 from casesys.workflows.definitions import FieldDef, WorkflowDef
 
@@ -27,7 +27,15 @@ class TransitionForm(FlaskForm):
     """Base of every transition form: when it happened, and the case version it was read at."""
 
     effective_on = DateField(_l("Effective on"), validators=[DataRequired()])
+    # Named as the engine names it, so its refusal shows beside this input.
+    effective_at = TimeField(_l("Time"), validators=[Optional()])
     expected_version = WholeNumberField(widget=HiddenInput(), validators=[InputRequired()])
+
+    def effective_moment(self) -> datetime | None:
+        """The date and time the step happened (China time), when a time was given."""
+        if self.effective_at.data is None or self.effective_on.data is None:
+            return None
+        return datetime.combine(self.effective_on.data, self.effective_at.data, CHINA_TZ)
 
     def declared_fields(self):
         return [self[name] for name in self.declared]

@@ -2,6 +2,30 @@
 
 A bad file stops start-up with a message naming the file and the problem; ``flask workflows
 check`` runs the same checks.
+
+Effects are proved at load, never dropped at run time. A transition's effect fires a system
+transition on the linked case (``target: parent`` or ``children`` through a relation); the effect can
+only be received if the other case is then in one of that transition's ``from`` states. For every link
+(a transition of P that ``creates`` a case of C under relation r) the loader walks the pairs of states
+(state of the P case, state of the C case) the two can be in together, from (the creating
+transition's ``to``, C's first state), by these moves:
+
+- C fires one of its own transitions (guards ignored: C may do anything its graph allows); each of
+  its effects on the parent through r must be receivable in P's current state, and moves P;
+- P fires one of its own transitions, except one guarded by ``no_open_children`` while the C case
+  is not final (the guard refuses it then); its effects on the children through r must be receivable
+  in C's current state (final states included: a linked child is still linked), and move C;
+- a system transition of either case fires on its own when something other than this link may fire
+  it: an effect through another relation, or through r from another child of the same P case. Two
+  r-children of one P case are open together only if P fires an r-creating transition while one is
+  open: the walk first runs with r-effects coming from this child alone and watches for that; if it
+  can happen (no ``no_open_children`` guard, and P's graph allows it), the walk runs again with every
+  system transition r fires on P free to fire at any time.
+
+This over-approximates what can happen (guards other than ``no_open_children`` are ignored), so if no
+reachable pair leaves an effect unreceivable, no run of the two definitions can. A pair that does is
+refused with the file of the case that fires the effect, the transition and the state it would
+arrive in. Effects fired by a received system transition (chains) are not followed; none exist.
 """
 
 from __future__ import annotations
@@ -96,6 +120,8 @@ def check_definition(wf: WorkflowDef, workflows: dict[str, WorkflowDef]) -> list
         for clock_key in t.clocks.pause:
             if clock_key in wf.clocks and wf.clocks[clock_key].unit == "hours":
                 problems.append(f"{where}: hour clocks cannot pause ({clock_key!r})")
+        for clock_key in t.clocks.start:
+            problems += _check_field_anchor(where, wf.clocks.get(clock_key), clock_key, t)
         for f in t.fields:
             if f.name in RESERVED_FIELD_NAMES:
                 problems.append(f"{where}: the field name {f.name!r} is reserved")
@@ -115,6 +141,8 @@ def check_definition(wf: WorkflowDef, workflows: dict[str, WorkflowDef]) -> list
     for i, entry in enumerate(wf.entries):
         if entry.state not in wf.states:
             problems.append(f"entries.{i}: unknown state {entry.state!r}")
+        problems += [f"entries.{i}: clock {c!r} is anchored on a field, and a registration has no step fields"
+                     for c in entry.clocks if c in wf.clocks and wf.clocks[c].anchor.startswith("field:")]
         problems += [f"entries.{i}: unknown clock {c!r}" for c in entry.clocks if c not in wf.clocks]
         problems += [f"entries.{i}: unknown role {r!r}" for r in entry.roles if r not in ROLES]
         problems += [f"entries.{i}: unknown agency kind {k!r}" for k in entry.agency_kinds if k not in AGENCY_KINDS]
@@ -170,8 +198,138 @@ def _check_effect(where, wf, effect, workflows) -> list[str]:
     return problems
 
 
-def load_workflows(directory: Path = WORKFLOW_DIR) -> dict[str, WorkflowDef]:
-    """All definitions, checked; raises WorkflowError naming every bad file and problem."""
+CHILD_GUARD = "no_open_children"  # refuses a transition while any child case is not final
+
+
+def _effect_sources(workflows: dict[str, WorkflowDef]) -> dict[tuple[str, str], set[str]]:
+    """(workflow, system transition) -> the relations through which some effect fires it."""
+    sources: dict[tuple[str, str], set[str]] = {}
+    for wf in workflows.values():
+        for t in wf.transitions.values():
+            for effect in t.effects:
+                if effect.target == "children":
+                    keys = {t2.creates.workflow for t2 in wf.transitions.values()
+                            if t2.creates and t2.creates.relation == effect.relation}
+                else:
+                    keys = {other.key for other in workflows.values() for t2 in other.transitions.values()
+                            if t2.creates and t2.creates.relation == effect.relation and t2.creates.workflow == wf.key}
+                for key in keys:
+                    sources.setdefault((key, effect.transition), set()).add(effect.relation)
+    return sources
+
+
+def _spontaneous(wf: WorkflowDef, relation: str, sources, single_child: bool) -> list:
+    """System transitions of ``wf`` that something other than this link may fire at any time."""
+    found = []
+    for name, t in wf.transitions.items():
+        if not t.system:
+            continue
+        relations = sources.get((wf.key, name), set())
+        if relations - {relation} or (relation in relations and not single_child):
+            found.append(t)
+    return found
+
+
+def _receivable(other: WorkflowDef, effect, state: str) -> str | None:
+    """The state the other case moves to on the effect, or None when it cannot receive it."""
+    t = other.transitions.get(effect.transition)
+    return t.to if t is not None and state in t.from_ else None
+
+
+def check_effects(workflows: dict[str, WorkflowDef], files: dict[str, str]) -> list[str]:
+    """Every effect that some reachable pair of linked states cannot receive (module docstring)."""
+    problems: set[str] = set()
+    sources = _effect_sources(workflows)
+    for parent in workflows.values():
+        for creating in parent.transitions.values():
+            link = creating.creates
+            if link is None or link.workflow not in workflows:
+                continue
+            found: list[str] = []
+            if _walk_link(parent, creating, workflows, files, sources, True, found):
+                found.clear()
+                _walk_link(parent, creating, workflows, files, sources, False, found)
+            problems.update(found)
+    return sorted(problems)
+
+
+def _walk_link(parent, creating, workflows, files, sources, single_child, problems) -> bool:
+    """Walk one link's pairs (module docstring); True when P may open a sibling meanwhile."""
+    link = creating.creates
+    child, relation = workflows[link.workflow], link.relation
+    sibling = False
+    parent_free = _spontaneous(parent, relation, sources, single_child)
+    child_free = _spontaneous(child, relation, sources, True)
+    start = (creating.to, link.state or child.initial_state)
+    seen, queue = {start}, deque([start])
+
+    def visit(pair, seen=seen, queue=queue):
+        if pair not in seen:
+            seen.add(pair)
+            queue.append(pair)
+
+    while queue:
+        p, c = queue.popleft()
+        for name, t in child.transitions.items():
+            if c not in t.from_ or t.system:
+                continue
+            p2 = p
+            for effect in t.effects:
+                if effect.target != "parent" or effect.relation != relation:
+                    continue
+                moved = _receivable(parent, effect, p2)
+                if moved is None:
+                    problems.append(f"{files[child.key]}: transitions.{name}: its effect {effect.transition!r} "
+                                 f"can reach the {parent.key} case while it is {p2!r}, where it cannot be "
+                                 f"received")
+                    break
+                p2 = moved
+            else:
+                visit((p2, t.to))
+        for name, t in parent.transitions.items():
+            if p not in t.from_ or t.system or (t.guard == CHILD_GUARD and not child.is_final(c)):
+                continue
+            if t.creates and t.creates.relation == relation and not child.is_final(c):
+                sibling = True
+            c2 = c
+            for effect in t.effects:
+                if effect.target != "children" or effect.relation != relation:
+                    continue
+                moved = _receivable(child, effect, c2)
+                if moved is None:
+                    problems.append(f"{files[parent.key]}: transitions.{name}: its effect {effect.transition!r} "
+                                 f"can reach a {child.key} case while it is {c2!r}, where it cannot be "
+                                 f"received")
+                    break
+                c2 = moved
+            else:
+                visit((t.to, c2))
+        visit_all = [(t.to, c) for t in parent_free if p in t.from_]
+        visit_all += [(p, t.to) for t in child_free if c in t.from_]
+        for pair in visit_all:
+            visit(pair)
+    return sibling
+
+
+def load_workflows(directory: Path = WORKFLOW_DIR, *,
+                   handoff_receipt_days: int | None = None) -> dict[str, WorkflowDef]:
+    """All definitions, checked; raises WorkflowError naming every bad file and problem.
+
+    ``handoff_receipt_days`` (the ``CASESYS_HANDOFF_RECEIPT_DAYS`` setting), when given, replaces
+    every file's ``handoff.receipt_days``: the receipt period is a provincial convention, not law,
+    so an administrator sets it (DOMAIN §3.7)."""
+    workflows = _load_checked(directory)
+    if handoff_receipt_days is None:
+        return workflows
+    if isinstance(handoff_receipt_days, bool) or not isinstance(handoff_receipt_days, int) or handoff_receipt_days < 1:
+        raise WorkflowError(f"the handoff receipt period must be a whole number of working days ≥ 1, "
+                            f"not {handoff_receipt_days!r}")
+    return {key: wf if wf.handoff is None else wf.model_copy(
+                update={"handoff": wf.handoff.model_copy(update={"receipt_days": handoff_receipt_days})})
+            for key, wf in workflows.items()}
+
+
+def _load_checked(directory: Path) -> dict[str, WorkflowDef]:
     workflows, problems = {}, []
     paths = sorted(directory.glob("*.yaml"))
     if not paths:
@@ -185,6 +343,19 @@ def load_workflows(directory: Path = WORKFLOW_DIR) -> dict[str, WorkflowDef]:
             files[definition.key] = path.name
     for key, definition in workflows.items():
         problems += [f"{files[key]}: {p}" for p in check_definition(definition, workflows)]
+    if not problems:
+        problems += check_effects(workflows, files)
     if problems:
         raise WorkflowError("invalid workflow definitions:\n  " + "\n  ".join(problems))
     return workflows
+
+
+def _check_field_anchor(where: str, clock, clock_key: str, t) -> list[str]:
+    """A clock counted from a date the step records needs that date: a required date field."""
+    if clock is None or not clock.anchor.startswith("field:"):
+        return []
+    name = clock.anchor.removeprefix("field:")
+    field = next((f for f in t.fields if f.name == name), None)
+    if field is None or field.type != "date" or not field.required:
+        return [f"{where}: starts {clock_key!r}, anchored on {name!r}, but has no required date field {name!r}"]
+    return []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, String, Text, UniqueConstraint, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casesys.agencies.models import Agency
@@ -53,6 +53,7 @@ class CaseClock(db.Model):
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # hour clocks only
     calendar_unconfirmed: Mapped[bool] = mapped_column(default=False)
     stopped_on: Mapped[date | None]
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # hour clocks only
     # The first day a reminder threshold of this clock falls due: the sweeper reads only clocks
     # with this on or before today (an index range, not a scan of every open clock).
     next_reminder_on: Mapped[date | None]
@@ -61,6 +62,27 @@ class CaseClock(db.Model):
     pauses: Mapped[list[ClockPause]] = relationship(cascade="all, delete-orphan", order_by="ClockPause.id")
     extensions: Mapped[list[ClockExtension]] = relationship(cascade="all, delete-orphan",
                                                             order_by="ClockExtension.id")
+
+
+# Met, late and overdue in SQL, as ``clocks.view`` judges them: an hour clock with its moments
+# recorded by the time (``due_at``, ``stopped_at``), every other clock by the date.
+def clock_overdue(today: date, now: datetime):
+    """A running clock past its due moment."""
+    return or_(and_(CaseClock.due_at.is_not(None), CaseClock.due_at < now),
+               and_(CaseClock.due_at.is_(None), CaseClock.due_on < today))
+
+
+def clock_on_time():
+    """A stopped clock stopped by its due moment."""
+    by_the_hour = and_(CaseClock.due_at.is_not(None), CaseClock.stopped_at.is_not(None))
+    return or_(and_(by_the_hour, CaseClock.stopped_at <= CaseClock.due_at),
+               and_(~by_the_hour, CaseClock.stopped_on <= CaseClock.due_on))
+
+
+def clock_late(today: date, now: datetime):
+    """Stopped after its due moment, or still open past it."""
+    return or_(and_(CaseClock.stopped_on.is_not(None), ~clock_on_time()),
+               and_(CaseClock.stopped_on.is_(None), clock_overdue(today, now)))
 
 
 class ClockPause(db.Model):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from casesys.cases.access import _region_scope, visible_cases_clause
 from casesys.cases.models import Case
-from casesys.core.types import today_in_china
+from casesys.core.types import today_in_china, utcnow
 from casesys.extensions import db
 from casesys.workcalendar import load_calendar
 from casesys.workflows import clocks
@@ -23,7 +23,8 @@ FAMILY_LIMIT = 50
 def clock_views(case: Case) -> list[clocks.ClockView]:
     """Open clocks first (soonest due first), then the finished ones."""
     wf, calendar, today = definition_of(case), load_calendar(), today_in_china()
-    views = [clocks.view(c, clock_definition(wf, c.key), calendar, today) for c in case.clocks]
+    now = utcnow()
+    views = [clocks.view(c, clock_definition(wf, c.key), calendar, today, now) for c in case.clocks]
     return sorted(views, key=lambda v: (v.status not in ("running", "overdue", "paused"), v.due_on, v.id))
 
 

@@ -85,13 +85,14 @@ class ClockState:
     pauses: list[Pause] = field(default_factory=list)
     extensions: list[Extension] = field(default_factory=list)
     id: int | None = None
+    stopped_at: datetime | None = None  # hour clocks: the moment it stopped
 
     def copy(self) -> ClockState:
         """A copy the core may change: the caller's clock (and its pauses) stay as they were."""
         return ClockState(self.key, self.status, self.started_on, self.started_at, self.duration, self.unit,
                           self.due_on, self.strict_due_on, self.due_at, self.calendar_unconfirmed, self.stopped_on,
                           self.next_reminder_on, [Pause(p.paused_on, p.resumed_on, p.event_id) for p in self.pauses],
-                          list(self.extensions), self.id)
+                          list(self.extensions), self.id, self.stopped_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +152,13 @@ class Agencies:
 
 @dataclass(frozen=True, slots=True)
 class Moment:
-    """When a step is decided: today and now in China, on which working calendar."""
+    """When a step is decided: today and now in China, on which working calendar, and the time
+    the step happened when it was recorded (hour clocks count from it)."""
 
     today: date
     now: datetime
     calendar: WorkingCalendar
+    at: datetime | None = None
 
 
 # Turns a form's or story's values into clean ones for the declared fields, or raises

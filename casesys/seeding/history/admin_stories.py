@@ -22,6 +22,13 @@ from casesys.seeding.history.vocabulary import (
     yuan,
 )
 
+# The filing clock each registering kind runs in workflows/admin_enforcement.yaml: (working days,
+# extension step or None). SAMR Art 18 for market regulation and IP offices, the agriculture rule's
+# 7 (+7), and an internal follow-up target without extensions for the others.
+FILING_PERIODS = {"market_regulation": (15, 15), "ip_office": (15, 15), "agriculture": (7, 7)}
+# Kinds whose case-decision clock has an extension ladder (the others have none).
+CASE_EXTENDING_KINDS = frozenset({"market_regulation", "ip_office", "agriculture"})
+
 
 class AdminStories:
     """The planner's stories of administrative and police cases."""
@@ -49,7 +56,7 @@ class AdminStories:
         if route == "not_filed":
             return Story(spec, steps)
         filed = steps[-1].day
-        steps += self._admin_after(filed, spec, transfer)
+        steps += self._admin_after(filed, spec, transfer, owner_kind=agency.kind)
         return Story(spec, steps)
 
     def _admin_pre(self, agency, first, source, route, handoff):
@@ -86,17 +93,18 @@ class AdminStories:
             paused = rng.randint(4, 15)
             off += paused
             pre.append((off, "resume_verification", {"note": "鉴定意见为侵权产品"}, None))
-        due = clock_from + 15 + paused
+        period, step = FILING_PERIODS.get(first.kind, (15, None))  # the registrant's clock runs throughout
+        due = clock_from + period + paused
         draw = rng.random()
         if draw < 0.06:
             final = due + rng.randint(1, 7)  # decided late
-        elif draw < 0.10 and off + 1 <= due:
+        elif draw < 0.10 and step and off + 1 <= due:
             extend = max(off + 1, due - 2)
-            pre.append((extend, "extend_filing_decision", {"reason": "案情复杂，需进一步核查", "extension_amount": 15},
-                        None))
-            off, final = extend, due + rng.randint(2, 14)
+            pre.append((extend, "extend_filing_decision",
+                        {"reason": "案情复杂，需进一步核查", "extension_amount": step}, None))
+            off, final = extend, due + rng.randint(2, min(14, step - 1))
         else:
-            final = clock_from + paused + rng.randint(3, 14)
+            final = clock_from + paused + rng.randint(3, min(14, period))
         final = max(final, off + 1)
         if route == "not_filed":
             pre.append((final, "decide_not_to_file", {"reason": rng.choice(NOT_FILED_REASONS)}, None))
@@ -104,7 +112,7 @@ class AdminStories:
             pre.append((final, "file_case", {"note": "有证据初步证明存在违法行为，予以立案"}, None))
         return pre, final
 
-    def _admin_after(self, filed: date, spec: CaseSpec, transfer: str | None) -> list[Step]:
+    def _admin_after(self, filed: date, spec: CaseSpec, transfer: str | None, *, owner_kind: str) -> list[Step]:
         rng = self.rng
         steps = [Step("start_investigation", self.wd(filed, 0, 3), {"note": "成立办案组，现场检查并调取证据"})]
         cursor, paused = steps[-1].day, 0
@@ -123,10 +131,13 @@ class AdminStories:
             child, resumed = self.transfer_steps(proposed, transfer)
             steps += child
             if resumed is None:
-                return steps  # the police filed: the administrative case closed as transferred
+                return steps  # the police filed: closed as transferred when the criminal case ends
+            if transfer == "filed_returned":  # reopened for a penalty decision (decree 310 Art 13)
+                resumed = self.later(resumed, 1, 10)
+                steps.append(Step("resume_after_return", resumed, {"note": "公安机关退回，依法作出行政处罚"}))
             cursor = resumed
         draw = rng.random()
-        late, extend = draw < 0.06, 0.06 <= draw < 0.11 and not transfer
+        late, extend = draw < 0.06, 0.06 <= draw < 0.11 and not transfer and owner_kind in CASE_EXTENDING_KINDS
         active = rng.randint(92, 125) if late else rng.randint(95, 112) if extend else rng.randint(20, 86)
         if transfer:
             target = cursor + timedelta(days=rng.randint(7, 40))
@@ -197,20 +208,28 @@ class AdminStories:
                 requested = add("request_supervision", upheld + timedelta(days=rng.randint(1, 3)),
                                 {"reason": "建议人民检察院依法进行立案监督"})
                 explain = add("ask_explanation", requested + timedelta(days=rng.randint(2, 6)),
-                              {"note": "要求说明不立案理由通知书"})
+                              {"note": "要求说明不立案理由通知书"}, "agency_head")
                 explained = add("explain_refusal", explain + timedelta(days=rng.randint(2, 7)),
                                 {"explanation": "经审查认为情节显著轻微，不认为是犯罪"})
                 if variant == "supervised_rejected":
-                    ended = add("reject_supervision", explained + timedelta(days=rng.randint(3, 15)),
+                    found = add("reject_supervision", explained + timedelta(days=rng.randint(3, 15)),
                                 {"reason": "公安机关不立案理由成立"}, "agency_head")
+                    ended = add("tell_agency_refusal_justified", found + timedelta(days=rng.randint(1, 9)),
+                                {"note": "书面告知移送机关"}, "agency_head")
                     return steps, ended
                 ordered = add("order_filing", explained + timedelta(days=rng.randint(3, 10)),
                               {"reason": "不立案理由不能成立，通知公安机关立案"}, "agency_head")
                 filed = add("file_on_order", ordered + timedelta(days=rng.randint(3, 14)),
                             {"decision_number": f"公（经）立字〔{ordered.year}〕{rng.randint(1, 999)}号"})
         else:
-            filed = add("file_criminal_case", accepted + timedelta(days=rng.randint(1, 3) if rng.random() < 0.7
-                                                                   else rng.randint(4, 12)),
+            review = rng.randint(1, 3) if rng.random() < 0.7 else rng.randint(4, 12)
+            if review > 3:  # an economic-crime review extended on the ladder (经济犯罪若干规定 Art 16)
+                add("extend_economic_review", accepted + timedelta(days=rng.randint(1, 3)),
+                    {"reason": "经济犯罪案件，需进一步审查", "extension_amount": 7}, "agency_head")
+            if review > 10:
+                add("extend_economic_review", accepted + timedelta(days=rng.randint(7, 10)),
+                    {"reason": "案情重大复杂，经县级以上公安机关负责人批准", "extension_amount": 20}, "agency_head")
+            filed = add("file_criminal_case", accepted + timedelta(days=review),
                         {"decision_number": f"公（经）立字〔{accepted.year}〕{rng.randint(1, 999)}号"})
         handed = add("hand_over_items", filed + timedelta(days=rng.randint(0, 3) if rng.random() < 0.9
                                                           else rng.randint(4, 7)),
@@ -218,9 +237,8 @@ class AdminStories:
         started = add("start_investigation", handed + timedelta(days=rng.randint(1, 10)),
                       {"note": "成立专案组开展侦查"})
         if variant == "filed_returned":
-            add("return_for_admin_penalty", started + timedelta(days=rng.randint(15, 90)),
-                {"reason": "不构成犯罪，但应予行政处罚"}, "agency_head")
-            return steps, None
+            return steps, add("return_for_admin_penalty", started + timedelta(days=rng.randint(15, 90)),
+                              {"reason": "不构成犯罪，但应予行政处罚"}, "agency_head")
         if variant == "filed_cancelled":
             add("cancel_criminal_case", started + timedelta(days=rng.randint(30, 200)), {"reason": "犯罪嫌疑人死亡"},
                 "agency_head")

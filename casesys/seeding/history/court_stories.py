@@ -47,24 +47,31 @@ class CourtStories:
             return Story(spec, steps)
         assigned = min(concluded, day + timedelta(days=rng.randint(1, max(1, min(10, span // 4)))))
         if span <= 55 and rng.random() < 0.25:
-            procedure = "small_claims"
+            # Small claims only at basic courts (民事诉讼法 Art 165); the history's courts are
+            # intermediate ones (a county code ends in other than 00), so theirs go simple.
+            procedure = "small_claims" if owner.region_code[4:] != "00" else "simple"
         elif span <= 88 or (span <= 100 and rng.random() < 0.3):
             procedure = "simple"
         else:
             procedure = "simple_converted" if rng.random() < 0.15 else "ordinary"
-        steps.append(Step("assign_procedure", assigned, {"procedure": procedure.removesuffix("_converted"),
-                                                         "judge": f"{rng.choice(SURNAMES)}法官"}))
+        judge = f"{rng.choice(SURNAMES)}法官"
+        if procedure == "small_claims":
+            steps.append(Step("assign_small_claims", assigned, {"judge": judge}))
+        else:
+            steps.append(Step("assign_procedure", assigned, {"procedure": procedure.removesuffix("_converted"),
+                                                             "judge": judge}))
         cursor = assigned
         mediation_org = self.agencies[f"{owner.region_code}-mediation_org"].code
         if entrusted == "settled":
             start = max(cursor, concluded - timedelta(days=rng.randint(10, 28)))
-            steps += self._entrusted(start, concluded, mediation_org, settled=True)
+            steps += self._entrusted(start, concluded, mediation_org, settled=True, ordinary=procedure == "ordinary")
             steps.append(Step("close_mediated", closed, {"note": "调解书已送达双方当事人"}))
             steps += self._performance(concluded, closed)
             return Story(spec, steps)
         if entrusted == "failed" and span >= 45:
             start = cursor + timedelta(days=rng.randint(1, 10))
-            steps += self._entrusted(start, start + timedelta(days=rng.randint(10, 30)), mediation_org, settled=False)
+            steps += self._entrusted(start, start + timedelta(days=rng.randint(10, 30)), mediation_org, settled=False,
+                                     ordinary=procedure == "ordinary")
             cursor = steps[-1].day
         elif procedure == "simple_converted" and span > 60:
             cursor = self.between(cursor + timedelta(days=20), min(concluded, received + timedelta(days=85)))
@@ -104,14 +111,24 @@ class CourtStories:
         return Step("dismiss", day, {"ground": rng.choices(("dismissed", "transferred", "terminated", "other"),
                                                            weights=(50, 25, 15, 10))[0], "reason": "不符合起诉条件"})
 
-    def _entrusted(self, start: date, end: date, org: str, *, settled: bool) -> list[Step]:
+    def _entrusted(self, start: date, end: date, org: str, *, settled: bool, ordinary: bool) -> list[Step]:
+        """Mediation entrusted after filing (委托调解): 15 days under the ordinary procedure, 7 under the
+        simple one, counted in the trial period; longer only with both parties' consent, recorded by
+        the mediator when the period runs out (that extension is not counted in the trial period)."""
         rng, on = self.rng, ("entrusted_mediation",)
-        steps = [Step("entrust_mediation", start, {"mediation_org": org, "reason": "委托调解组织进行调解"})]
+        steps = [Step("entrust_mediation" if ordinary else "entrust_mediation_simple", start,
+                      {"mediation_org": org, "reason": "委托调解组织进行调解"})]
         began = min(end, start + timedelta(days=rng.randint(1, 4)))
         steps.append(Step("start_mediation", began, {"mediators": f"{rng.choice(SURNAMES)}调解员"}, on))
         session = min(end, began + timedelta(days=rng.randint(1, 8)))
         steps.append(Step("log_session", session, {"session_date": session.isoformat(),
                                                    "summary": "双方就赔偿数额进行协商"}, on))
+        period = 15 if ordinary else 7
+        if (end - start).days > period:
+            agreed = max(session, start + timedelta(days=period - 1))
+            steps.append(Step("extend_entrusted_mediation", agreed, {
+                "reason": "双方当事人同意延长调解期限", "extension_amount": (end - start).days - period + 3}, on,
+                role="mediator"))
         if settled:
             steps.append(Step("settle", end, {"terms": "被申请人停止侵权并赔偿", "amount": yuan(self.money(20000)),
                                               "performance_date": (end + timedelta(days=30)).isoformat()}, on))
@@ -167,7 +184,11 @@ class CourtStories:
             steps.append(Step("record_performance", day, {"performed_on": day.isoformat(), "note": "已履行完毕"}))
             steps.append(Step("close_performed", self.later(day, 0, 10), {"note": "回访确认"}))
             return Story(spec, steps)
-        court = self.agencies[f"{org.region_code}-court"]
+        # The competent court (民事诉讼法 Art 205(2)): the intermediate court of the place (the
+        # history's courts are intermediate ones; a province-wide committee's disputes go to the
+        # court of the dispute's city, or Harbin's).
+        city = spec.region.code if org.region_code == "230000" else org.region_code
+        court = self.agencies[f"{'230100' if city == '230000' else city}-court"]
         day = self.later(day, 1, 25) if rng.random() < 0.95 else day + timedelta(days=rng.randint(31, 40))
         steps.append(Step("apply_confirmation", day, {"court": court.code, "reason": "双方共同申请司法确认"}))
         on = ("judicial_confirmation",)

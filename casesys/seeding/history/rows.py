@@ -30,7 +30,7 @@ COLUMNS = {
     "case_events": ("id", "case_id", "kind", "from_state", "to_state", "actor_id", "agency_id", "occurred_at",
                     "effective_on", "note", "data"),
     "case_clocks": ("id", "case_id", "key", "status", "started_on", "started_at", "duration", "unit", "due_on",
-                    "strict_due_on", "due_at", "calendar_unconfirmed", "stopped_on", "next_reminder_on"),
+                    "strict_due_on", "due_at", "calendar_unconfirmed", "stopped_on", "next_reminder_on", "stopped_at"),
     "clock_pauses": ("id", "clock_id", "paused_on", "resumed_on", "event_id"),
     "clock_extensions": ("id", "clock_id", "step", "amount", "unit", "approver_role", "approved_by_id", "granted_on",
                          "event_id"),
@@ -115,7 +115,7 @@ def build_rows(walker: Walker, ids: Ids, fmt: RowFormat) -> dict[str, list[tuple
             rows["case_clocks"].append((
                 c.id, cid, c.key, c.status, day(c.started_on), fmt.instant(c.started_at), c.duration, c.unit,
                 day(c.due_on), day(c.strict_due_on), fmt.instant(c.due_at), flag(c.calendar_unconfirmed),
-                day(c.stopped_on), day(c.next_reminder_on)))
+                day(c.stopped_on), day(c.next_reminder_on), fmt.instant(c.stopped_at)))
             for p in c.pauses:
                 rows["clock_pauses"].append((ids.next("clock_pauses"), c.id, day(p.paused_on), day(p.resumed_on),
                                              p.event_id))

@@ -11,15 +11,15 @@ raises ``WalkError``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import text
 
 from casesys.cases.identifiers import uscc_problem
 from casesys.cases.models import Case
 from casesys.core.errors import DomainError
-from casesys.core.types import today_in_china, utcnow
+from casesys.core.types import CHINA_TZ, today_in_china, utcnow
 from casesys.extensions import db
 from casesys.seeding.history.stories import ROLE_ORDER, Actor, AgencyRef, CaseSpec, Number, Story, WalkError
 from casesys.workcalendar import WorkingCalendar, load_calendar
@@ -211,6 +211,7 @@ class Walker:
         self._order = 0
         self._actors: dict = {}
         self._cleaned: dict = {}
+        self._contexts: dict[date, Context] = {}
         self._usccs: set[str] = set()
 
     # -- stories
@@ -267,10 +268,11 @@ class Walker:
         try:
             day = decide.effective_day(case, day, self.today)
             actor = self._who(case, name, role)
-            decision = decide.decide(self.context, case, actor, name, data or {}, day)
+            context = self._on(day)
+            decision = decide.decide(context, case, actor, name, data or {}, day)
         except DomainError as exc:  # the core's refusals (not allowed in this state, an extension too long...)
             raise WalkError(f"{exc.message} {exc.fields}") from None
-        self._write(case, decision, actor)
+        self._write(case, decision, actor, context)
 
     def _who(self, case: CaseDraft, name: str, role: str | None) -> Actor:
         """The account that fires ``name``: of the side's agency, in the first role allowed."""
@@ -286,7 +288,15 @@ class Walker:
 
     # -- the core's answer onto the drafts
 
-    def _write(self, case: CaseDraft, d: Decision, actor: Actor) -> None:
+    def _on(self, day: date) -> Context:
+        """The context of a step on ``day``: it happened at 09:00 China time (hour clocks count from it)."""
+        context = self._contexts.get(day)
+        if context is None:
+            moment = replace(self.context.moment, at=datetime.combine(day, time(9), CHINA_TZ))
+            context = self._contexts[day] = replace(self.context, moment=moment)
+        return context
+
+    def _write(self, case: CaseDraft, d: Decision, actor: Actor, context: Context) -> None:
         case.version, case.state = d.version, d.state
         event, day = d.event, d.event.effective_on
         event.id = self.ids.next("case_events")
@@ -316,9 +326,9 @@ class Walker:
             links = case.parent_links if effect.target == "parent" else case.child_links
             for link in [link for link in links if link.relation == effect.relation]:
                 other = link.parent if effect.target == "parent" else link.child
-                answer = decide.effect(self.context, other, actor, effect.transition, day, case.number)
+                answer = decide.effect(context, other, actor, effect.transition, day, case.number)
                 if answer is not None:
-                    self._write(other, answer, actor)
+                    self._write(other, answer, actor, context)
 
     def _open(self, parent: CaseDraft, opening: Opening) -> None:
         child = self._new_case(opening.owner, opening.event.effective_on)

@@ -389,8 +389,8 @@ def _stories(agencies) -> list[h.Story]:
     ])
     settled = h.Story(h.CaseSpec("civil_litigation", a["230100-court"], "trademark", "complaint", region("230100"),
                                  date(2020, 9, 1), "某酒业诉某商贸侵害商标权纠纷案", [holder, shop]), [
-        S("assign_procedure", date(2020, 9, 2), {"procedure": "small_claims"}),
-        S("entrust_mediation", date(2020, 9, 3), {"mediation_org": "230100-mediation_org"}),
+        S("assign_procedure", date(2020, 9, 2), {"procedure": "simple"}),  # small claims: basic courts only
+        S("entrust_mediation_simple", date(2020, 9, 3), {"mediation_org": "230100-mediation_org"}),
         S("start_mediation", date(2020, 9, 4), {"mediators": "何调解员"}, ("entrusted_mediation",)),
         S("settle", date(2020, 9, 20), {"terms": "赔偿", "amount": "8000.00", "performance_date": "2020-10-20"},
           ("entrusted_mediation",)),

@@ -383,8 +383,10 @@ def test_police_filing_review_extends_on_the_economic_crime_ladder(hrb, actor):
     assert "extension_amount" in body["error"]["fields"]
     dues = []
     for amount in (7, 20, 30):
-        after = hrb.police_head.fire(transfer_id, "extend_economic_review", {"reason": "批准文号", "extension_amount": amount})
-        dues.append(date.fromisoformat({c["key"]: c for c in after["clocks"]}["police_filing_decision"]["strict_due_on"]))
+        after = hrb.police_head.fire(transfer_id, "extend_economic_review",
+                                     {"reason": "批准文号", "extension_amount": amount})
+        clock = {c["key"]: c for c in after["clocks"]}["police_filing_decision"]
+        dues.append(date.fromisoformat(clock["strict_due_on"]))
     assert dues == [start + timedelta(days=10), start + timedelta(days=30), start + timedelta(days=60)]
     hrb.police_head.fire(transfer_id, "extend_economic_review", {"reason": "again"}, expect=422)
     assert "economic_crime_follow_up" not in {c["key"] for c in after["clocks"]}

@@ -124,3 +124,34 @@ def test_the_time_of_a_step_is_not_ahead_and_falls_on_its_date(actor):
             "transition": "approve_transfer", "expected_version": head.get(transfer_id)["version"],
             "effective_on": effective_on.isoformat(), "effective_at": effective_at})
         assert body.status_code == 422 and "effective_at" in body.json["error"]["fields"], body.json
+
+
+def test_an_hour_clock_is_overdue_the_moment_its_time_passes(actor):
+    """The reminder sweep tells the head when the 24 hours end, not on the next working day."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from casesys.core.types import CHINA_TZ, today_in_china
+    from casesys.extensions import db
+    from casesys.reminders import sweep
+    from casesys.reminders.models import Notification
+
+    approved_on = today_in_china() - timedelta(days=3)
+    _officer, head, transfer_id, _ = _transfer_approved(actor, approved_on, None)
+    approved = head.client.post(f"/api/v1/cases/{transfer_id}/transitions", headers=head.headers, json={
+        "transition": "approve_transfer", "expected_version": head.get(transfer_id)["version"],
+        "effective_on": approved_on.isoformat(), "effective_at": f"{approved_on.isoformat()}T10:20:00"})
+    clock = _clocks(approved.json)["transfer_within_24h"]
+    due_day = approved_on + timedelta(days=1)
+
+    def overdue_notices():
+        return db.session.scalars(select(Notification.threshold).where(
+            Notification.clock_id == clock["id"], Notification.threshold.in_(("overdue", "escalate_head")))).all()
+
+    sweep.sweep(datetime.combine(due_day, datetime.min.time(), CHINA_TZ).replace(hour=10, minute=30))
+    assert overdue_notices() == []  # 10:30 on the due day: half an hour left
+    sweep.sweep(datetime.combine(due_day, datetime.min.time(), CHINA_TZ).replace(hour=11, minute=5))
+    assert sorted(set(overdue_notices())) == ["escalate_head", "overdue"]
+    sent = db.session.scalars(select(Notification.threshold).where(Notification.clock_id == clock["id"])).all()
+    assert "before_1" not in sent and "due" in sent  # no days-before reminders for a period of hours

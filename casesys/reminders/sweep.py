@@ -153,14 +153,28 @@ def sweep(now: datetime) -> SweepResult:
     return result
 
 
+# An hour clock is overdue, and its agency head told, the moment its due time passes, not the
+# next working day; until then the sweep looks at it again on each run of its due day.
+AT_THE_HOUR = ("overdue", "escalate_head")
+DAYS_BEFORE = ("before_3", "before_1")
+
+
+def _reached(clock: CaseClock, threshold: str, day: date, today: date, now: datetime) -> bool:
+    if threshold in AT_THE_HOUR and clocks.judged_by_the_hour(clock):
+        return now > clock.due_at
+    return day <= today
+
+
 def _deliver(clock: CaseClock, today: date, calendar, now: datetime) -> int:
     case = clock.case
     wf = workflows()[case.workflow]
     follow_up = clock.key in wf.clocks and wf.clocks[clock.key].kind == "follow_up"
     dates = clocks.reminder_dates(clock.due_on, calendar)
+    if clocks.judged_by_the_hour(clock):  # no days-before reminders for a period of hours
+        dates = [(t, clock.due_on if t in AT_THE_HOUR else day) for t, day in dates if t not in DAYS_BEFORE]
     created = 0
     for threshold, day in dates:
-        if day > today or (follow_up and threshold in ESCALATIONS):
+        if not _reached(clock, threshold, day, today, now) or (follow_up and threshold in ESCALATIONS):
             continue
         for user in recipients(case, clock, threshold):
             notification_id = _claim(clock, threshold, user)
@@ -170,6 +184,6 @@ def _deliver(clock: CaseClock, today: date, calendar, now: datetime) -> int:
                              clock=clock.key, threshold=threshold, due_on=clock.due_on.isoformat(),
                              to=user.username)
                 _email(notification_id, user, case, clock, threshold, now)
-    later = [day for _threshold, day in dates if day > today]
+    later = [day for threshold, day in dates if not _reached(clock, threshold, day, today, now)]
     clock.next_reminder_on = min(later) if later else None
     return created

@@ -37,6 +37,7 @@ def recompute(clock: ClockState, definition: ClockDef, calendar: WorkingCalendar
         due_at = next_full_hour + timedelta(hours=clock.duration)
         clock.due_at, clock.due_on = due_at, due_at.date()
         clock.strict_due_on, clock.calendar_unconfirmed = clock.due_on, False
+        _schedule_reminders(clock, calendar)
         return
     # An extension lengthens the period: counted from the start with the summed duration, so
     # 3 months from 31 March plus 1 month ends on 31 July (民法典 Arts 201–203), not on the day a
@@ -72,8 +73,10 @@ def reminder_dates(due_on: date, calendar: WorkingCalendar) -> list[tuple[str, d
 
 
 def _schedule_reminders(clock: ClockState, calendar: WorkingCalendar) -> None:
-    """A running clock is next looked at on its first threshold; the sweeper moves it on."""
-    clock.next_reminder_on = reminder_dates(clock.due_on, calendar)[0][1] if clock.status == "running" else None
+    """A running clock is next looked at on its first threshold (an hour clock: on its due day,
+    it is too short for the days-before reminders); the sweeper moves it on."""
+    first = clock.due_on if clock.unit == "hours" else reminder_dates(clock.due_on, calendar)[0][1]
+    clock.next_reminder_on = first if clock.status == "running" else None
 
 
 def start(key: str, definition: ClockDef, anchor: date, calendar: WorkingCalendar, today: date,

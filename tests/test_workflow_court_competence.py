@@ -67,7 +67,7 @@ def test_pre_filing_settlement_is_confirmed_by_the_inviting_court(hrb):
     assert civil["state"] == "pre_filing_settled"
     # The committee cannot send the agreement to another court: the inviting court confirms it (Art 205(1)).
     assert "apply_confirmation" not in hrb.mediator.allowed(mediation_id)
-    assert "Art 205(1)" in hrb.mediator.fire(mediation_id, "apply_confirmation", {"court": "230200-court"},
+    assert "第二百零五条第一项" in hrb.mediator.fire(mediation_id, "apply_confirmation", {"court": "230200-court"},
                                              expect=422)["error"]["message"]
     applied = hrb.judge.fire(case_id, "apply_confirmation", {"reason": "双方共同申请"}, effective_on=date(2026, 8, 24))
     assert applied["state"] == "confirmation_applied"
@@ -114,14 +114,14 @@ def test_a_higher_court_or_a_court_elsewhere_is_not_competent(hrb, actor):
     confirmation_id = confirmation_at(hrb, "230000-court")
     assert "accept" not in high.allowed(confirmation_id)
     body = high.fire(confirmation_id, "accept", expect=422)
-    assert "higher people's court" in body["error"]["message"] and "Art 205" in body["error"]["message"]
+    assert "高级人民法院" in body["error"]["message"] and "第二百零五条" in body["error"]["message"]
     refused = high.fire(confirmation_id, "refuse", {"ground": "not_competent", "reason": "应向中级人民法院申请"},
                         effective_on=date(2026, 8, 25))
     assert refused["state"] == "not_accepted"
 
     confirmation_id = confirmation_at(hrb, "230200-court")  # Qiqihar, for a Harbin mediation
     body = hrb.qqhr_judge.fire(confirmation_id, "accept", expect=422)
-    assert "not where the mediation organisation" in body["error"]["message"]
+    assert "不是调解组织所在地" in body["error"]["message"]
     assert "accept" not in hrb.qqhr_judge.allowed(confirmation_id)
 
 
@@ -134,10 +134,10 @@ def test_basic_and_intermediate_courts_by_kind_of_dispute(hrb, basic):
     # may not confirm it ...
     confirmation_id = confirmation_at(hrb, BASIC, basic.mediator, region="230102", ip_type="patent_invention")
     body = basic.judge.fire(confirmation_id, "accept", expect=422)
-    assert "intermediate court" in body["error"]["message"]
+    assert "中级人民法院" in body["error"]["message"]
     # ... the Harbin intermediate court may, for a dispute in its area.
     confirmation_id = confirmation_at(hrb, COURT, basic.mediator, region="230102", ip_type="patent_invention")
     assert "accept" in hrb.judge.allowed(confirmation_id)
     # A basic court of another city is not.
     confirmation_id = confirmation_at(hrb, BASIC, hrb.qqhr_mediator, region="230200")
-    assert "not where" in basic.judge.fire(confirmation_id, "accept", expect=422)["error"]["message"]
+    assert "不是调解组织所在地" in basic.judge.fire(confirmation_id, "accept", expect=422)["error"]["message"]

@@ -380,7 +380,7 @@ def test_small_claims_only_at_a_basic_court(hrb, basic):
     case_id = register_civil(hrb)["id"]
     assert "assign_small_claims" not in hrb.judge.allowed(case_id)
     body = hrb.judge.fire(case_id, "assign_small_claims", {}, expect=422)
-    assert "basic people's court" in body["error"]["message"]
+    assert "基层人民法院" in body["error"]["message"]
     assert "procedure" in hrb.judge.fire(case_id, "assign_procedure", {"procedure": "small_claims"},
                                          expect=422)["error"]["fields"]
     assert hrb.judge.get(case_id)["state"] == "filed"
@@ -534,7 +534,7 @@ def test_entrusted_mediation_settles_and_concludes_the_court_case(hrb):
     hrb.judge.fire(case_id, "assign_procedure", {"procedure": "simple"}, effective_on=date(2026, 9, 2))
     # Simple procedure: the 15-day step is not offered, the 7-day one is.
     assert "entrust_mediation" not in hrb.judge.allowed(case_id)
-    assert "ordinary procedure" in hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": MED},
+    assert "普通程序" in hrb.judge.fire(case_id, "entrust_mediation", {"mediation_org": MED},
                                                   expect=422)["error"]["message"]
     entrusted = hrb.judge.fire(case_id, "entrust_mediation_simple", {"mediation_org": MED},
                                effective_on=date(2026, 9, 3))
@@ -563,7 +563,7 @@ def test_entrusted_mediation_settles_and_concludes_the_court_case(hrb):
     # The court deals with the agreement (调解书): the committee does not send it to a court of its choice.
     assert "apply_confirmation" not in hrb.mediator.allowed(mediation_id)
     body = hrb.mediator.fire(mediation_id, "apply_confirmation", {"court": COURT}, expect=422)
-    assert "Art 205(1)" in body["error"]["message"]
+    assert "第二百零五条第一项" in body["error"]["message"]
 
 
 def test_a_stand_alone_mediation_does_not_touch_a_court_case(hrb):

@@ -158,7 +158,7 @@ def test_main_path_to_a_ruling_with_pauses_mediation_and_extensions(ipo):
     assert first["calendar_unconfirmed"] is True  # 2027 holidays are not loaded
     # The head cannot grant the second step on the office's own authority.
     body = ipo.head.fire(case["id"], "extend_case_conclusion", {"reason": "x"}, expect=422)
-    assert "one-month extension has already been granted" in body["error"]["message"]
+    assert "一个月延长已经作出" in body["error"]["message"]
     assert "extend_case_conclusion_superior" in ipo.head.allowed(case["id"])
     superior = {"superior_office": "230000-ip_office", "superior_approval_number": "黑知裁〔2026〕3号",
                 "reason": "案情特别复杂"}

@@ -3,7 +3,7 @@ registered and moved on through the workflow engine like real ones. Idempotent."
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from casesys.auth import services as auth_services
 from casesys.auth.models import User
 from casesys.cases.models import Case, CaseLink
 from casesys.cases.schemas import CaseIn
-from casesys.core.types import today_in_china
+from casesys.core.types import CHINA_TZ, today_in_china
 from casesys.extensions import db
 from casesys.workflows import engine
 from casesys.workflows.registration import register_case
@@ -127,8 +127,11 @@ def seed_demo() -> dict[str, int]:
         created["cases"] += 1
         for actor, transition, values, step_days_ago, *on_linked in steps:
             target = _linked_case(case, on_linked[0]) if on_linked else case
+            day = today - timedelta(days=step_days_ago)
+            # Recorded as done at 10:00 that day (hour clocks count from the time of a step).
+            at = datetime.combine(day, time(10), CHINA_TZ) if step_days_ago else None
             engine.apply_transition(users[actor], target.id, transition, values, expected_version=target.version,
-                                    effective_on=today - timedelta(days=step_days_ago))
+                                    effective_on=day, effective_at=at)
     return created
 
 

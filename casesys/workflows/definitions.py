@@ -107,7 +107,8 @@ class LinkSpec(_Data):
 
 
 class Effect(_Data):
-    """Fire a system transition on a linked case when this one fires (when its state allows)."""
+    """Fire a system transition on a linked case when this one fires; the loader proves that the
+    linked case can receive it in every state it can be in then (``loader.check_effects``)."""
 
     target: Literal["parent", "children"]
     relation: str

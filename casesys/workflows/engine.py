@@ -252,8 +252,7 @@ def _write(user, actor: ActorFacts, case: Case, facts: CaseFacts, d: Decision, a
             other_facts = case_facts(other)
             answer = decide.effect(context_for(other, {}, at), other_facts, actor, effect.transition, day,
                                    case.number)
-            if answer is not None:
-                _write(user, actor, other, other_facts, answer, at)
+            _write(user, actor, other, other_facts, answer, at)
 
 
 def _new_clock_row(state: ClockState) -> CaseClock:

@@ -327,8 +327,7 @@ class Walker:
             for link in [link for link in links if link.relation == effect.relation]:
                 other = link.parent if effect.target == "parent" else link.child
                 answer = decide.effect(context, other, actor, effect.transition, day, case.number)
-                if answer is not None:
-                    self._write(other, answer, actor, context)
+                self._write(other, answer, actor, context)
 
     def _open(self, parent: CaseDraft, opening: Opening) -> None:
         child = self._new_case(opening.owner, opening.event.effective_on)

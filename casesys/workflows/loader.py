@@ -179,14 +179,19 @@ def _check_link(where, t, workflows) -> list[str]:
     return problems
 
 
+def _effect_targets(wf: WorkflowDef, effect, workflows: dict[str, WorkflowDef]) -> set[str]:
+    """The workflows an effect of ``wf`` reaches: those its link of that relation opens (children)
+    or those that open ``wf`` through it (parent)."""
+    if effect.target == "children":
+        return {t.creates.workflow for t in wf.transitions.values()
+                if t.creates and t.creates.relation == effect.relation}
+    return {other.key for other in workflows.values() for t in other.transitions.values()
+            if t.creates and t.creates.relation == effect.relation and t.creates.workflow == wf.key}
+
+
 def _check_effect(where, wf, effect, workflows) -> list[str]:
     """An effect fires a system transition of the linked workflow(s) with that relation."""
-    if effect.target == "children":
-        targets = {t.creates.workflow for t in wf.transitions.values()
-                   if t.creates and t.creates.relation == effect.relation}
-    else:
-        targets = {other.key for other in workflows.values() for t in other.transitions.values()
-                   if t.creates and t.creates.relation == effect.relation and t.creates.workflow == wf.key}
+    targets = _effect_targets(wf, effect, workflows)
     if not targets:
         return [f"{where}: no link {effect.relation!r} connects this workflow to a {effect.target}"]
     problems = []
@@ -207,13 +212,7 @@ def _effect_sources(workflows: dict[str, WorkflowDef]) -> dict[tuple[str, str], 
     for wf in workflows.values():
         for t in wf.transitions.values():
             for effect in t.effects:
-                if effect.target == "children":
-                    keys = {t2.creates.workflow for t2 in wf.transitions.values()
-                            if t2.creates and t2.creates.relation == effect.relation}
-                else:
-                    keys = {other.key for other in workflows.values() for t2 in other.transitions.values()
-                            if t2.creates and t2.creates.relation == effect.relation and t2.creates.workflow == wf.key}
-                for key in keys:
+                for key in _effect_targets(wf, effect, workflows):
                     sources.setdefault((key, effect.transition), set()).add(effect.relation)
     return sources
 

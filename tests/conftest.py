@@ -112,17 +112,25 @@ def _restore_calendar() -> None:
     db.session.commit()
 
 
+def empty_postgres(*then: str) -> None:
+    """PostgreSQL keeps one database for every test: empty all but the reference tables (and run
+    ``then``, e.g. removing reference rows a test added, once nothing refers to them)."""
+    engine = create_engine(normalise_database_url(PG_URL))
+    tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    with engine.begin() as conn:
+        # audit_log refuses TRUNCATE (migration 0005); its owner may lift that, as here, in one transaction.
+        conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate"))
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate"))
+        for statement in then:
+            conn.execute(text(statement))
+    engine.dispose()
+
+
 @pytest.fixture
 def database_url(migrated_database, tmp_path):
     if PG_URL:
-        engine = create_engine(normalise_database_url(PG_URL))
-        tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
-        with engine.begin() as conn:
-            # audit_log refuses TRUNCATE (migration 0005); its owner may lift that, as here, in one transaction.
-            conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate"))
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_truncate"))
-        engine.dispose()
+        empty_postgres()
         return PG_URL
     template = migrated_database.removeprefix("sqlite:///")
     copy = tmp_path / "casesys.sqlite3"

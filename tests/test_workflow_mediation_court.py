@@ -17,6 +17,7 @@ from casesys.cases.models import Case
 from casesys.core.types import today_in_china
 from casesys.extensions import db
 from casesys.workflows import overview
+from tests.conftest import empty_postgres, is_postgres
 from tests.factories import clocks, open_status, outcome
 
 MED = "230100-mediation_org"
@@ -61,7 +62,11 @@ def basic(actor):
         president = actor("daoli.president", BASIC, "agency_head")
         mediator = actor("daoli.mediator", BASIC_MED, "mediator")
 
-    return Cast
+    yield Cast
+    db.session.rollback()
+    if is_postgres():  # reference rows outlive a test there: take the district away again
+        empty_postgres(f"DELETE FROM agencies WHERE code IN ('{BASIC}', '{BASIC_MED}')",
+                       "DELETE FROM regions WHERE code = '230102'")
 
 
 def child(detail, workflow) -> dict:

@@ -3,15 +3,12 @@ workflow files (issue 12, points 2 and 4)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
-from pathlib import Path
 
 import pytest
-import yaml
 
-from casesys.config import REPO_ROOT
 from casesys.workflows.loader import WorkflowError, load_workflows
+from tests.test_workflow_engine import _copy_with
 
 COURT = "230100-court"
 
@@ -43,21 +40,14 @@ def test_a_complaint_is_counted_from_its_receipt_not_from_the_verification(actor
     assert started["due_on"] == "2026-11-11"  # 7 working days after Monday 2 November
 
 
-def _workflows_with(tmp_path: Path, change) -> Path:
-    target = tmp_path / "workflows"
-    shutil.copytree(REPO_ROOT / "workflows", target)
-    path = target / "admin_enforcement.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
-
-
 def test_a_clock_anchored_on_a_field_needs_that_date_on_the_step_that_starts_it(tmp_path):
-    broken = _workflows_with(tmp_path, lambda d: d["clocks"]["case_decision"].update(anchor="field:served_on"))
+    def anchor(value):
+        return lambda d: d["clocks"]["case_decision"].update(anchor=value)
+
+    broken = _copy_with(tmp_path, "admin_enforcement", anchor("field:served_on"))
     with pytest.raises(WorkflowError, match="anchored on 'served_on', but has no required date field"):
         load_workflows(broken)
-    unknown = _workflows_with(tmp_path / "x", lambda d: d["clocks"]["case_decision"].update(anchor="served"))
+    unknown = _copy_with(tmp_path / "x", "admin_enforcement", anchor("served"))
     with pytest.raises(WorkflowError, match="admin_enforcement.yaml"):
         load_workflows(unknown)
 

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-import yaml
 
 from casesys import create_app
-from casesys.workflows.loader import WORKFLOW_DIR, WorkflowError, load_workflows
+from casesys.workflows.loader import WorkflowError, load_workflows
 from tests.conftest import config_for
-
-
-def _copy_with(tmp_path, name, change):
-    target = tmp_path / "workflows"
-    shutil.copytree(WORKFLOW_DIR, target)
-    path = target / f"{name}.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return target
+from tests.test_workflow_engine import _copy_with
 
 
 def test_the_real_definitions_pass_the_effect_proof():

@@ -5,6 +5,7 @@ internal target."""
 
 from __future__ import annotations
 
+from casesys.workflows.decide import clock_definition
 from casesys.workflows.definitions import ClockDef, WorkflowDef
 from casesys.workflows.loader import HANDOFF_CLOCK
 
@@ -30,9 +31,7 @@ def rows(workflows: dict[str, WorkflowDef]) -> list[list[str]]:
     table = []
     for wf in sorted(workflows.values(), key=lambda w: w.key):
         clocks = dict(wf.clocks)
-        if wf.handoff is not None:
-            from casesys.workflows.decide import clock_definition  # the handoff block's implied clock
-
+        if wf.handoff is not None:  # the handoff block's implied clock
             clocks[HANDOFF_CLOCK] = clock_definition(wf, HANDOFF_CLOCK)
         for key, clock in clocks.items():
             extensions = "; ".join(f"+{_period(x.amount, x.unit) if x.amount else 'as approved'} ({x.approver})"

@@ -235,6 +235,22 @@ def _receivable(other: WorkflowDef, effect, state: str) -> str | None:
     return t.to if t is not None and state in t.from_ else None
 
 
+def _after_effects(t, target: str, relation: str, other: WorkflowDef, state: str, where: str, whom: str,
+                   problems: list[str]) -> str | None:
+    """The other case's state once ``t``'s effects through ``relation`` reached it, or None
+    (and a problem) when one of them cannot be received there."""
+    for effect in t.effects:
+        if effect.target != target or effect.relation != relation:
+            continue
+        moved = _receivable(other, effect, state)
+        if moved is None:
+            problems.append(f"{where}: its effect {effect.transition!r} can reach {whom} while it is {state!r}, "
+                            "where it cannot be received")
+            return None
+        state = moved
+    return state
+
+
 def check_effects(workflows: dict[str, WorkflowDef], files: dict[str, str]) -> list[str]:
     """Every effect that some reachable pair of linked states cannot receive (module docstring)."""
     problems: set[str] = set()
@@ -272,36 +288,18 @@ def _walk_link(parent, creating, workflows, files, sources, single_child, proble
         for name, t in child.transitions.items():
             if c not in t.from_ or t.system:
                 continue
-            p2 = p
-            for effect in t.effects:
-                if effect.target != "parent" or effect.relation != relation:
-                    continue
-                moved = _receivable(parent, effect, p2)
-                if moved is None:
-                    problems.append(f"{files[child.key]}: transitions.{name}: its effect {effect.transition!r} "
-                                 f"can reach the {parent.key} case while it is {p2!r}, where it cannot be "
-                                 f"received")
-                    break
-                p2 = moved
-            else:
+            p2 = _after_effects(t, "parent", relation, parent, p, f"{files[child.key]}: transitions.{name}",
+                                f"the {parent.key} case", problems)
+            if p2 is not None:
                 visit((p2, t.to))
         for name, t in parent.transitions.items():
             if p not in t.from_ or t.system or (t.guard == CHILD_GUARD and not child.is_final(c)):
                 continue
             if t.creates and t.creates.relation == relation and not child.is_final(c):
                 sibling = True
-            c2 = c
-            for effect in t.effects:
-                if effect.target != "children" or effect.relation != relation:
-                    continue
-                moved = _receivable(child, effect, c2)
-                if moved is None:
-                    problems.append(f"{files[parent.key]}: transitions.{name}: its effect {effect.transition!r} "
-                                 f"can reach a {child.key} case while it is {c2!r}, where it cannot be "
-                                 f"received")
-                    break
-                c2 = moved
-            else:
+            c2 = _after_effects(t, "children", relation, child, c, f"{files[parent.key]}: transitions.{name}",
+                                f"a {child.key} case", problems)
+            if c2 is not None:
                 visit((t.to, c2))
         visit_all = [(t.to, c) for t in parent_free if p in t.from_]
         visit_all += [(p, t.to) for t in child_free if c in t.from_]
